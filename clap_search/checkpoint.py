@@ -1,0 +1,74 @@
+"""Checkpoints: safetensors weights with the model config in the header, loaded strictly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from clap_search.config import ModelConfig
+from clap_search.errors import CheckpointError
+from clap_search.model import CLAPModel
+
+FORMAT = "clap-search/1"
+
+
+def weights_digest(state: dict[str, torch.Tensor]) -> str:
+    """A short content hash of the weights: the model's version in a library's identity."""
+    h = hashlib.sha256()
+    for name in sorted(state):
+        h.update(name.encode())
+        h.update(state[name].detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def save_checkpoint(
+    model: CLAPModel, path: str | Path, dtype: torch.dtype = torch.float16, extra: dict | None = None
+) -> str:
+    """Write weights (floating tensors cast to `dtype`) and config; return the weights digest."""
+    state = {}
+    for name, tensor in model.state_dict().items():
+        t = tensor.detach().cpu()
+        state[name] = (t.to(dtype) if t.is_floating_point() else t).contiguous()
+    digest = weights_digest(state)
+    meta = {"format": FORMAT, "config": model.cfg.to_json(), "version": digest}
+    meta.update({k: json.dumps(v) for k, v in (extra or {}).items()})
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(f"{path}.tmp")
+    save_file(state, str(tmp), metadata=meta)
+    tmp.replace(path)
+    return digest
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+    except Exception as exc:  # safetensors raises its own untyped errors on bad headers
+        raise CheckpointError(f"cannot read checkpoint {path}: {exc}") from exc
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a clap-search checkpoint (no '{FORMAT}' header)")
+    return meta
+
+
+def load_checkpoint(path: str | Path) -> tuple[CLAPModel, str]:
+    """Rebuild the model from the config stored in the file; every weight must match."""
+    meta = read_metadata(path)
+    cfg = ModelConfig.from_json(meta["config"])
+    model = CLAPModel(cfg)
+    state = {}
+    with safe_open(str(path), framework="pt") as f:
+        for name in f.keys():
+            state[name] = f.get_tensor(name)
+    expected = model.state_dict()
+    state = {k: v.to(expected[k].dtype) if k in expected else v for k, v in state.items()}
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise CheckpointError(f"{path} does not match its own config: {exc}") from exc
+    model.eval()
+    return model, meta["version"]

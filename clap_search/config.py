@@ -1,0 +1,114 @@
+"""Model configurations: frozen dataclasses that travel inside every checkpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    """Log-mel front end and the convolutional audio tower."""
+
+    sample_rate: int = 44100
+    n_fft: int = 2048
+    hop_length: int = 1024
+    n_mels: int = 96
+    f_min: float = 0.0
+    f_max: float = 22050.0
+    # log10(1 + scale * mel_power) / norm: the aisfx front end (Essentia "shift_scale_log").
+    log_scale: float = 1e4
+    log_norm: float = 9.457798957824707
+    channels: tuple[int, ...] = (64, 128, 256, 512)
+    # Pooling after each conv block; the time axis is pooled by the first number.
+    pools: tuple[tuple[int, int], ...] = ((2, 2), (2, 2), (2, 2), (1, 1))
+    pool_type: str = "max"  # "max" (aisfx) or "avg" (CNN14)
+    time_pool: str = "max"  # "max" (aisfx) or "max+mean" (CNN14)
+    fc: bool = False  # CNN14 ends with a Linear+ReLU of the same width
+    min_frames: int = 32
+
+    @property
+    def time_reduction(self) -> int:
+        return math.prod(p[0] for p in self.pools)
+
+    @property
+    def width(self) -> int:
+        return self.channels[-1]
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    """A BERT text tower with mean pooling (all-MiniLM-L6-v2 layout by default)."""
+
+    vocab_size: int = 30522
+    hidden_size: int = 384
+    num_layers: int = 6
+    num_heads: int = 12
+    intermediate_size: int = 1536
+    max_length: int = 48
+    max_position_embeddings: int = 512
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """A whole CLAP model: two towers, the joint space, and how inference windows audio."""
+
+    name: str
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    text: TextConfig = field(default_factory=TextConfig)
+    embed_dim: int = 1024
+    window_seconds: float = 5.0
+    hop_seconds: float = 2.5
+    prompt: str = "this is a sound of {label}"
+    init_logit_scale: float = math.log(1 / 0.07)  # the paper's initial temperature
+    max_logit_scale: float = 100.0
+    description: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelConfig:
+        raw: dict[str, Any] = json.loads(text)
+        audio = raw.pop("audio")
+        audio["channels"] = tuple(audio["channels"])
+        audio["pools"] = tuple(tuple(p) for p in audio["pools"])
+        return cls(audio=AudioConfig(**audio), text=TextConfig(**raw.pop("text")), **raw)
+
+
+CONFIGS: dict[str, ModelConfig] = {
+    # The default model: aisfx sound-effects CNN + all-MiniLM-L6-v2, as trained by training/.
+    "aisfx-minilm": ModelConfig(
+        name="aisfx-minilm",
+        description="aisfx 8-layer sound-effects CNN + all-MiniLM-L6-v2, 1024-d joint space",
+    ),
+    # Tiny and random: for tests and for trying the engine without weights. Never for real use.
+    "tiny": ModelConfig(
+        name="tiny",
+        audio=AudioConfig(channels=(8, 16), pools=((2, 2), (2, 2)), min_frames=8),
+        text=TextConfig(hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64),
+        embed_dim=32,
+        description="UNTRAINED tiny random model for tests: results are meaningless",
+    ),
+    # The paper's configuration (CNN14 + BERT-base, 1024-d). Trainable on a GPU; no weights here.
+    "paper-cnn14-bert": ModelConfig(
+        name="paper-cnn14-bert",
+        audio=AudioConfig(
+            n_fft=1024,
+            hop_length=320,
+            n_mels=64,
+            f_min=50.0,
+            f_max=14000.0,
+            channels=(64, 128, 256, 512, 1024, 2048),
+            pools=((2, 2), (2, 2), (2, 2), (2, 2), (2, 2), (1, 1)),
+            pool_type="avg",
+            time_pool="max+mean",
+            fc=True,
+        ),
+        text=TextConfig(hidden_size=768, num_layers=12, num_heads=12, intermediate_size=3072),
+        description="The paper's CNN14 + BERT-base layout (Elizalde et al. 2022); untrained",
+    ),
+}

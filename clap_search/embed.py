@@ -1,0 +1,118 @@
+"""Deterministic inference: fixed overlapping windows for audio, batched prompts for text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from clap_search.encoders.text import load_tokenizer
+from clap_search.errors import UsageError
+from clap_search.factory import ModelIdentity, create_model
+from clap_search.model import CLAPModel
+
+# Long files are run through the conv tower in chunks with context on both sides, so memory
+# stays flat on multi-hour files; chunk edges sit at fixed offsets, so results never vary.
+CHUNK_SECONDS = 60.0
+MARGIN_SECONDS = 3.0
+
+
+@dataclass
+class Segments:
+    """Window vectors of one file: `vectors[i]` covers `starts[i]`..`ends[i]` seconds."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    vectors: np.ndarray
+
+
+def window_starts(n_frames: int, window: int, hop: int) -> list[int]:
+    """Start frames of fixed windows; the last one is aligned to the end of the file."""
+    if n_frames <= window:
+        return [0]
+    starts = list(range(0, n_frames - window, hop))
+    starts.append(n_frames - window)
+    return starts
+
+
+class Embedder:
+    """A loaded model in inference mode: waveform -> window vectors, texts -> vectors."""
+
+    def __init__(self, model: CLAPModel, identity: ModelIdentity, device: torch.device | None = None):
+        self.model = model.eval()
+        self.identity = identity
+        self.device = device or next(model.parameters()).device
+        self.cfg = model.cfg
+        self.tokenizer = load_tokenizer()
+        a = self.cfg.audio
+        self.frame_seconds = a.hop_length * a.time_reduction / a.sample_rate
+        self.window_frames = max(1, round(self.cfg.window_seconds / self.frame_seconds))
+        self.hop_frames = max(1, round(self.cfg.hop_seconds / self.frame_seconds))
+
+    @classmethod
+    def load(cls, name: str = "default", device: str = "cpu") -> Embedder:
+        model, identity = create_model(name, device=device)
+        return cls(model, identity)
+
+    @property
+    def sample_rate(self) -> int:
+        return self.cfg.audio.sample_rate
+
+    @property
+    def dim(self) -> int:
+        return self.cfg.embed_dim
+
+    def _frames(self, wave: np.ndarray) -> torch.Tensor:
+        """Frame features of a whole file, (width, frames'), computed chunk by chunk."""
+        unit = self.cfg.audio.hop_length * self.cfg.audio.time_reduction
+        chunk = int(CHUNK_SECONDS * self.sample_rate) // unit * unit
+        margin = int(MARGIN_SECONDS * self.sample_rate) // unit * unit
+        x = torch.from_numpy(wave).to(self.device)
+        if len(wave) <= chunk + margin:
+            return self.model.audio_frames(x[None])[0]
+        parts = []
+        for start in range(0, len(wave), chunk):
+            lo = max(0, start - margin)
+            feats = self.model.audio_frames(x[lo : start + chunk + margin][None])[0]
+            skip = (start - lo) // unit
+            parts.append(feats[:, skip : skip + chunk // unit])
+        total = (len(wave) // self.cfg.audio.hop_length + 1) // self.cfg.audio.time_reduction
+        return torch.cat(parts, dim=1)[:, : max(total, 1)]
+
+    @torch.inference_mode()
+    def embed_wave(self, wave: np.ndarray) -> Segments:
+        """Mono float32 at `sample_rate` -> one L2-normalised vector per fixed window."""
+        duration = len(wave) / self.sample_rate
+        frames = self._frames(np.ascontiguousarray(wave, dtype=np.float32))
+        n = frames.shape[1]
+        starts = window_starts(n, self.window_frames, self.hop_frames)
+        # Pool and project window by window: batch shape never changes what a window gets.
+        vecs = [self.model.project_audio(frames[:, s : s + self.window_frames][None])[0] for s in starts]
+        t0 = np.array(starts, dtype=np.float64) * self.frame_seconds
+        t1 = np.minimum(t0 + self.window_frames * self.frame_seconds, duration)
+        if len(starts) == 1:
+            t1[0] = duration
+        return Segments(t0, t1, torch.stack(vecs).float().cpu().numpy())
+
+    @torch.inference_mode()
+    def embed_texts(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        if not texts or any(not t.strip() for t in texts):
+            raise UsageError("empty text: give a description such as \"dog barking in rain\"")
+        out = []
+        for i in range(0, len(texts), batch_size):
+            tok = self.tokenizer(
+                texts[i : i + batch_size],
+                padding=True,
+                truncation=True,
+                max_length=self.cfg.text.max_length,
+                return_tensors="pt",
+            ).to(self.device)
+            out.append(self.model.encode_text(tok["input_ids"], tok["attention_mask"]))
+        return torch.cat(out).float().cpu().numpy()
+
+    def prompts(self, labels: list[str], template: str | None = None) -> list[str]:
+        template = template or self.cfg.prompt
+        if "{label}" not in template:
+            raise UsageError("the prompt template must contain {label}, e.g. 'this is a sound of {label}'")
+        return [template.format(label=label) for label in labels]

@@ -1,0 +1,1 @@
+"""The two towers of a CLAP model: audio (convolutional) and text (BERT)."""

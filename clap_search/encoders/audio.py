@@ -1,0 +1,63 @@
+"""Convolutional audio tower (PANNs family: the aisfx CNN and CNN14) over log-mel frames."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from clap_search.config import AudioConfig
+
+
+class ConvBlock(nn.Module):
+    """Two 3x3 conv + batch-norm + ReLU layers, then pooling."""
+
+    def __init__(self, c_in: int, c_out: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.bn2 = nn.BatchNorm2d(c_out)
+
+    def forward(self, x: torch.Tensor, pool: tuple[int, int], pool_type: str) -> torch.Tensor:
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn2(self.conv2(x)))
+        if pool == (1, 1):
+            return x
+        if pool_type == "max":
+            return F.max_pool2d(x, kernel_size=pool)
+        return F.avg_pool2d(x, kernel_size=pool)
+
+
+class ConvAudioEncoder(nn.Module):
+    """Log-mel (batch, frames, mels) -> frame features (batch, width, frames / time_reduction).
+
+    The tower is fully convolutional: `frame_features` keeps time, and `pool` turns any span of
+    frames into one vector. Inference pools fixed windows of one long feature map, so
+    overlapping windows cost nothing extra and every window is computed the same way.
+    """
+
+    def __init__(self, cfg: AudioConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        chans = (1, *cfg.channels)
+        self.blocks = nn.ModuleList(ConvBlock(a, b) for a, b in zip(chans[:-1], chans[1:]))
+        self.fc = nn.Linear(cfg.width, cfg.width) if cfg.fc else None
+
+    def frame_features(self, mel: torch.Tensor) -> torch.Tensor:
+        x = mel.unsqueeze(1)  # (batch, 1, frames, mels)
+        for block, pool in zip(self.blocks, self.cfg.pools):
+            x = block(x, pool, self.cfg.pool_type)
+        return x.mean(dim=3)  # average over frequency -> (batch, width, frames')
+
+    def pool(self, feats: torch.Tensor) -> torch.Tensor:
+        """(batch, width, frames') -> (batch, width): the clip or window vector."""
+        out = feats.amax(dim=2)
+        if self.cfg.time_pool == "max+mean":
+            out = out + feats.mean(dim=2)
+        if self.fc is not None:
+            out = F.relu(self.fc(out))
+        return out
+
+    def forward(self, mel: torch.Tensor) -> torch.Tensor:
+        return self.pool(self.frame_features(mel))

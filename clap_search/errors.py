@@ -1,0 +1,39 @@
+"""Typed errors: every failure a user can cause, each turned into one line and exit code by the CLI."""
+
+from __future__ import annotations
+
+
+class ClapSearchError(Exception):
+    """Base class: the message is shown to the user as `error: <message>`."""
+
+    exit_code = 1
+
+
+class UsageError(ClapSearchError):
+    """Bad arguments: empty query, no labels, conflicting options."""
+
+    exit_code = 2
+
+
+class UnknownModelError(ClapSearchError):
+    """A model name that is not bundled and not a checkpoint file."""
+
+
+class CheckpointError(ClapSearchError):
+    """A checkpoint that cannot be read or does not match its own config."""
+
+
+class AudioReadError(ClapSearchError):
+    """A file that cannot be decoded as audio (corrupt, empty, not audio, unreadable)."""
+
+
+class LibraryNotFoundError(ClapSearchError):
+    """No library has been built in the chosen folder yet."""
+
+
+class ModelMismatchError(ClapSearchError):
+    """The library was built with another model; mixing vectors would give nonsense."""
+
+
+class LibraryLockedError(ClapSearchError):
+    """Another process is writing to the library."""

@@ -1,0 +1,1 @@
+"""Helpers for scripts/build_corpus.py (clap-search training corpus builder)."""

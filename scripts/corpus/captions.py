@@ -1,0 +1,305 @@
+"""Name-pattern -> plain-language caption rules for clap-search's training corpus.
+
+`caption_for(package, path)` returns a dict {"kind", "captions"} or None (skip).
+kind is one of: effect, animal, nature, instrument, music, speech, vocal (non-verbal human sounds), ui.
+Captions are written the way a person would search ("a dog barking", "glass shattering").
+Rules are tried on the file's base name first, then on the folder names; the first hit wins.
+Only when nothing matches do we fall back to "sound of <cleaned tokens>".
+"""
+from __future__ import annotations
+
+import re
+
+# --------------------------------------------------------------------------- tokenising
+GENERIC_DIRS = {
+    "usr", "share", "games", "game", "data", "sounds", "sound", "sfx", "snd", "audio", "samples", "sample",
+    "media", "resource", "resources", "src", "activities", "base", "packs", "pack", "default", "misc", "wav",
+    "ogg", "effects", "fx", "the", "of", "a", "and", "lib", "local", "stereo", "mono", "new", "old", "common",
+    "commondata", "techs", "megapack", "factions", "units", "models", "assets", "core", "gcompris", "share",
+    "hydrogen", "drumkits", "lmms", "sonic", "pi", "tuxpaint", "stamps", "hedgewars", "warmux", "supertux2",
+    "supertux", "freedroidrpg", "wesnoth", "megaglest", "content", "music", "sound_effects", "snd_fx",
+}
+
+
+def split_camel(s: str) -> str:
+    s = re.sub(r"([a-z])([A-Z])", r"\1 \2", s)
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
+    return s
+
+
+def tokens(s: str) -> list[str]:
+    s = split_camel(s)
+    s = re.sub(r"\.(wav|ogg|oga|flac|mp3|opus|au|aiff?)$", "", s, flags=re.I)
+    parts = re.split(r"[^A-Za-z]+", s)
+    return [p.lower() for p in parts if p]
+
+
+def name_tokens(path: str) -> tuple[list[str], list[str]]:
+    """(base-name tokens, folder tokens without generic dirs)."""
+    path = path.replace("!", "/")
+    segs = [p for p in path.split("/") if p]
+    base = tokens(segs[-1]) if segs else []
+    folders = []
+    for seg in segs[:-1]:
+        for t in tokens(seg):
+            if t not in GENERIC_DIRS and len(t) > 1:
+                folders.append(t)
+    return base, folders
+
+
+# --------------------------------------------------------------------------- rules
+# (regex over space-joined tokens, [captions...], kind). Order matters: specific before general.
+R = []
+
+
+def rule(pattern, caps, kind="effect"):
+    if isinstance(caps, str):
+        caps = [caps]
+    R.append((re.compile(r"(?:^| )(?:" + pattern + r")(?: |$)"), caps, kind))
+
+
+# --- animals
+rule(r"dog (?:bark|barking)|dogs?|bark(?:ing)?|puppy|woof|growl dog", ["a dog barking", "dog bark", "a barking dog"], "animal")
+rule(r"black ?cat|cats?|meow|miaow|kitten", ["a cat meowing", "cat meow", "a cat"], "animal")
+rule(r"cows?(?: white)?|moo|bull|bison|cattle|ox", ["a cow mooing", "cow moo", "cattle lowing"], "animal")
+rule(r"rooster|cock|cockerel", ["a rooster crowing", "cock-a-doodle-doo", "a rooster"], "animal")
+rule(r"chickens?|hen|chick", ["a chicken clucking", "hens clucking", "a chicken"], "animal")
+rule(r"horses?|horseman walk|neigh|whinny|donkey|zebra", ["a horse neighing", "a horse", "horse whinny"], "animal")
+rule(r"gallop(?:ing)?|hooves|horseman", ["horse hooves galloping", "a horse galloping", "hoofbeats"], "animal")
+rule(r"sheep(?: lamb)?|lamb|goat|ram|baa|mountaingoat", ["a sheep bleating", "sheep baa", "a goat bleating"], "animal")
+rule(r"pigs?(?: golden)?|oink|piglet|hog grunt", ["a pig oinking", "pig grunting", "a pig"], "animal")
+rule(r"frogs?|toad|croak", ["a frog croaking", "frogs croaking", "a frog"], "animal")
+rule(r"bees?|hornet|wasp|beehive|buzz(?:ing)?|insects?|fly buzz|mosquito|xanthia", ["a bee buzzing", "insects buzzing", "buzzing insect"], "animal")
+rule(r"grasshopper|cricket|cicada", ["crickets chirping", "a grasshopper chirping", "insects chirping"], "animal")
+rule(r"owl|hoot", ["an owl hooting", "owl hoot", "an owl"], "animal")
+rule(r"ducks?|drake|quack|rubberduck die|duckling", ["a duck quacking", "duck quack", "a duck"], "animal")
+rule(r"rubber ?duck(?: drop| water)?|rubberduck(?: drop| water)?|squeak toy", ["a rubber duck squeaking", "a squeaky toy"], "effect")
+rule(r"gander|goose|geese", ["a goose honking", "geese honking"], "animal")
+rule(r"turkey|gobble", ["a turkey gobbling", "a turkey"], "animal")
+rule(r"seagulls?|gulls?", ["seagulls crying", "a seagull", "gulls calling"], "animal")
+rule(r"crows?|raven|caw", ["a crow cawing", "crow caw", "a raven"], "animal")
+rule(r"cuckoo", ["a cuckoo calling", "cuckoo bird"], "animal")
+rule(r"eagle|hawk|vulture|heron|thunderbird|tucan|toucan|quetzal|nandou|penguin", ["a large bird calling", "a bird of prey screeching", "bird call"], "animal")
+rule(r"birds?(?: chirp| song| sing)?|blackbird|lark|chirp(?:ing)?|tweet|sparrow|songbird|birdy", ["birds chirping", "a bird singing", "birdsong"], "animal")
+rule(r"wolf|wolves|howl", ["a wolf howling", "wolves howling"], "animal")
+rule(r"lions?|tiger|roar(?:ing)?|big cat", ["a lion roaring", "a big cat roaring", "a roar"], "animal")
+rule(r"bear|grizzly", ["a bear growling", "a bear roaring"], "animal")
+rule(r"elephant|trumpet elephant", ["an elephant trumpeting", "an elephant"], "animal")
+rule(r"monkey|chimp|gorilla|ape", ["a monkey screeching", "an ape calling", "a chimpanzee"], "animal")
+rule(r"dolphin|orca|whale", ["a dolphin clicking and whistling", "whale song", "a sea mammal calling"], "animal")
+rule(r"sea lion|seal", ["a sea lion barking", "a seal barking"], "animal")
+rule(r"mouse|mice|rat|squeak", ["a mouse squeaking", "rodent squeaks"], "animal")
+rule(r"bats?(?: left)?", ["bats squeaking", "a bat"], "animal")
+rule(r"snake|hiss", ["a snake hissing", "hissing"], "animal")
+rule(r"dragon|behemoth|monster|beast|creature|daemon|demon|ogre|troll", ["a monster roaring", "a creature growling", "a beast snarling"], "animal")
+rule(r"spider|crawl", ["creepy crawling", "a spider crawling"], "effect")
+rule(r"camel|dromedary|caribou|deer|doe|giraffe|hippopotamus|beaver|squirrel|koala|wombat|rabbit|ferret|badger|fox|iguana", ["an animal calling", "a wild animal"], "animal")
+# --- weather / nature
+rule(r"thunder(?:storm)?|lightning(?: ?bolt)?|lightningbolt", ["thunder rumbling", "a thunderclap", "a thunderstorm"], "nature")
+rule(r"heavy rain|rain(?:ing|fall|drops?)?|drizzle|storm", ["rain falling", "rain pouring down", "the sound of rain"], "nature")
+rule(r"wind(?:y|s)?|gust|breeze|blizzard|howling wind", ["wind blowing", "a gust of wind", "howling wind"], "nature")
+rule(r"waves?|ocean|sea|surf|beach|shore", ["ocean waves crashing", "waves on a beach", "the sea"], "nature")
+rule(r"stream|river|brook|creek|waterfall|fountain|flowing water|water flow", ["a stream of running water", "water flowing", "a babbling brook"], "nature")
+rule(r"splash(?:es|ing)?|splash water|plop|beewater|planewater|water splash|into water", ["a splash of water", "something splashing into water", "splash"], "effect")
+rule(r"drops?|droplets?|drip(?:ping)?", ["water dripping", "a water droplet", "drip"], "effect")
+rule(r"bubbles?|bubbling|underwater|gurgle|blub", ["water bubbling", "bubbles", "underwater bubbles"], "effect")
+rule(r"water|liquid|pour(?:ing)?", ["water sloshing", "water", "liquid pouring"], "nature")
+rule(r"fire(?:place)?|flames?|burn(?:ing)?|crackl(?:e|ing)|campfire|torch|blowtorch|flamethrower|molotov", ["fire crackling", "flames burning", "a fire"], "nature")
+rule(r"forest|jungle|nature|ambience|ambient|night|crickets", ["outdoor nature ambience", "a forest at night", "ambient nature sounds"], "nature")
+rule(r"earthquake|rumble|quake", ["a deep rumbling", "an earthquake rumbling"], "nature")
+rule(r"snow|ice(?: crack)?|freeze|frozen|icy", ["ice cracking and freezing", "a freezing ice sound"], "effect")
+# --- weapons / combat
+rule(r"explo(?:sion|de|sions|ding)|blast|boom|detonat\w*|nuke|bomb|kaboom|mortar|grenade impact|grenadeimpact|airstrike|dynamite", ["an explosion", "a loud explosion", "a bomb going off"], "effect")
+rule(r"machine ?gun|minigun|chaingun|uzi|gatling|smg", ["a machine gun firing", "rapid gunfire", "automatic gunfire"], "effect")
+rule(r"shotgun(?: ?fire)?", ["a shotgun firing", "a shotgun blast", "gunshot"], "effect")
+rule(r"shotgun ?reload|reload(?:ing)?|sniper ?reload|cock(?:ing)? gun", ["a gun being reloaded", "reloading a gun", "gun cocking"], "effect")
+rule(r"sniper|rifle|pistol|revolver|handgun|gunshot|gun ?shot|gun ?fire|gun|shoot(?:ing)?|shot|bullets?|deagle|musket|cannon(?:ball)?", ["a gunshot", "a gun firing", "gunfire"], "effect")
+rule(r"ricochet|bullet reflected|whizz?", ["a bullet ricochet", "ricochet"], "effect")
+rule(r"laser(?: rifle| gun| shot)?|phaser|plasma(?: pistol)?|blaster|ray ?gun|pulse|sinegun|zap|beam|ice beam", ["a laser gun firing", "a sci-fi laser shot", "pew pew laser"], "effect")
+rule(r"sword(?:s)?|blade|slash|swing then hit|sword hit|clang|swordman attack|stab|knife impact|knife", ["a sword slashing", "swords clashing", "a blade hit"], "effect")
+rule(r"swing(?: then nohit)?|whoosh|swoosh|swish|woosh|throw(?:release|powerup)?|whip", ["a whoosh", "something swinging through the air", "swoosh"], "effect")
+rule(r"arrows?(?: hit)?|bow|archer attack|firearrowhit", ["an arrow being shot", "an arrow hitting a target", "bow and arrow"], "effect")
+rule(r"punch(?:es)?|firepunch(?: hit)?|kick hit|hit|impact|smack|slap|thud|thump|bump|whack|baseballbat|bat hit|melonimpact|mineimpact|graveimpact|airmine impact|frozen hog impact", ["a hard impact", "a punch hit", "a thud"], "effect")
+rule(r"axe|chop(?:ping)?|harvest wood|wood chop|lumber", ["an axe chopping wood", "chopping wood"], "effect")
+rule(r"anvil|smith|forge|metal hit|hammer(?:ing)?|mallet metal|pickhammer|mine|mining|worker mine|pickaxe", ["hammering on metal", "a hammer striking", "metal clanging"], "effect")
+rule(r"saw(?:ing)?|drill(?:gun)?|chainsaw", ["a saw cutting", "a power drill", "sawing"], "effect")
+rule(r"catapult|siege|trebuchet", ["a catapult launching", "a wooden catapult creaking"], "effect")
+rule(r"building fall|collapse|crumble|destroy(?:ed)?|debris|rubble|tech building fall|magic building fall", ["a building collapsing", "rubble crashing down", "debris falling"], "effect")
+rule(r"glass(?: break)?|shatter(?:ing)?|glass break|window break|break glass", ["glass shattering", "glass breaking", "smashing glass"], "effect")
+rule(r"magic|spell|summon|heal(?:ing)?|teleport(?:er)?|enchant|mana|shaman heal|archmage attack|sparkle|twinkle|invulnerable|portal\w*|warp|tardis", ["a magic spell being cast", "a magical shimmering sound", "a sci-fi teleport sound"], "effect")
+rule(r"ufo|alien|spaceship|space ?ship|thrusters?|jetpack(?:boost)?|rocket|missile|launch", ["a rocket launching", "a spaceship engine", "a jet thruster"], "effect")
+rule(r"helicopter|chopper|rotor", ["a helicopter flying", "helicopter rotor blades"], "effect")
+rule(r"planes?|aircraft|airplane|jet|rcplane|propeller|airplane fly|air attack", ["an airplane flying overhead", "a propeller plane", "aircraft engine"], "effect")
+rule(r"cars?|engine|motor|truck|vehicle|tank|rev|accelerat\w*|idle", ["a car engine running", "an engine revving", "a vehicle motor"], "effect")
+rule(r"tires?|skid|screech|brake", ["tires screeching", "a car skidding"], "effect")
+rule(r"horn|honk|klaxon", ["a car horn honking", "a horn"], "effect")
+rule(r"siren|alarm|police|ambulance", ["a siren wailing", "an alarm going off", "emergency siren"], "effect")
+rule(r"trains?|railroad|locomotive|railway", ["a train passing", "a train on the tracks", "a locomotive"], "effect")
+rule(r"steam|hiss(?:ing)? steam|pressure release", ["steam hissing", "a hiss of steam"], "effect")
+rule(r"parachute|cloth|flap|flutter|wings?|fly(?:ing)?|eagle fly|orni fly", ["wings flapping", "cloth flapping in the wind"], "effect")
+rule(r"footsteps?|steps?|walk(?:ing)?|foot ?step|tux footstep|stomp|golem walk|catapult walk", ["footsteps", "someone walking", "footsteps on the ground"], "effect")
+rule(r"run(?:ning)?", ["someone running", "running footsteps"], "effect")
+rule(r"jump(?:ing)?|boing|bounce|spring", ["a cartoon jump", "a springy boing", "bouncing"], "effect")
+rule(r"doors?(?: open| close| slam)?|gate|elevator|lift|leave elevator|hatch|chest|open chest|creak(?:ing)?", ["a door opening", "a door creaking", "a door closing"], "effect")
+rule(r"lock|unlock|key|latch", ["a lock clicking", "keys jingling"], "effect")
+rule(r"knock(?:ing)?", ["knocking on a door", "a knock"], "effect")
+rule(r"bells?|church|chime|gong|ding|dong|ring(?:ing)?|doorbell|handbell|sleigh", ["a bell ringing", "bells chiming", "a ringing bell"], "effect")
+rule(r"clock|tick(?:ing)?|tock|minetick|timer", ["a clock ticking", "ticking", "a timer ticking"], "effect")
+rule(r"countdown", ["a countdown beep", "timer beeps counting down"], "ui")
+rule(r"phone|telephone|ringtone|dial", ["a telephone ringing", "a phone ringing"], "effect")
+rule(r"camera|shutter(?:click)?|takes picture|camera takes picture", ["a camera shutter clicking", "taking a photo"], "effect")
+rule(r"typing|keyboard|typewriter", ["keyboard typing", "typing on a keyboard"], "effect")
+rule(r"applause|clap(?:ping)?|cheer(?:ing)?|crowd|audience", ["applause", "a crowd clapping and cheering", "people clapping"], "effect")
+rule(r"kiss", ["a kiss", "a smooch sound"], "effect")
+rule(r"whistle|yoohoo|whistling", ["a whistle", "someone whistling"], "effect")
+rule(r"fireworks?|firecracker", ["fireworks exploding", "fireworks"], "effect")
+rule(r"kettle|boil(?:ing)?", ["a kettle whistling", "water boiling in a kettle"], "effect")
+rule(r"toilet|flush", ["a toilet flushing", "flushing toilet"], "effect")
+rule(r"washing machine|washer|vacuum(?: cleaner)?|hoover|appliance|blender|hairdryer", ["a household appliance running", "a vacuum cleaner", "a washing machine"], "effect")
+rule(r"scissors(?: small)?(?: open| closed)?|cut(?:ting)? paper|snip", ["scissors cutting", "snipping scissors"], "effect")
+rule(r"bottle|cork|pop", ["a bottle being opened", "a cork popping"], "effect")
+rule(r"apple|crunch|eat(?:ing)?|munch|chew(?:ing)?|bite|chomp|gulp|drink(?:ing)?|slurp|burp|cake", ["someone eating", "crunching food", "chewing"], "effect")
+rule(r"paper|page|book|drop book|read sign|scroll", ["paper rustling", "pages turning"], "effect")
+rule(r"coins?|money|cash|register|purchase|bought|sold|shop item\w*|item bought|gold", ["coins jingling", "a cash register", "money clinking"], "effect")
+rule(r"potion|drop potion|cup|mug|dish|plate|clink", ["a glass bottle clinking", "clinking"], "effect")
+rule(r"drop(?:ped)?|item drop|put|placed|pickup|pick up|collect(?: crate)?|grab|crate", ["an item being picked up", "a small object dropped", "a game pickup sound"], "ui")
+rule(r"electric(?:ity)?|spark|zap|electro|buzz electric|power", ["electricity crackling", "an electric zap", "sparks"], "effect")
+rule(r"robot|droid|servo|mech|machine|machinery|factory|generator|motorized|hydraulic", ["a robot moving", "machinery whirring", "mechanical servo noises"], "effect")
+rule(r"computer|beep(?:s|ing)?|blip|bleep|chirp beep|sonar|radar|scanner", ["an electronic beep", "a computer beeping", "beeps"], "ui")
+rule(r"click(?: [a-d])?|menu ?click|button|tap|select|tech click|magic click|switch", ["a click", "a button click", "clicking"], "ui")
+rule(r"error|denied|wrong|fail(?:ed|ure)?|invalid|no ammo|cant|cannot", ["an error buzzer", "a denied sound", "wrong answer buzzer"], "ui")
+rule(r"win|won|victory|success|complete|level ?complete|bonus|extra ?time|extratime|correct|achievement|fanfare|tada|hooray", ["a success jingle", "a victory fanfare", "winning chime"], "ui")
+rule(r"lose|lost|game ?over|gameover|death jingle", ["a game over jingle", "losing sound"], "ui")
+rule(r"notify|notification|message|alert|attention|dialog|info|warning|question|im|new mail|mail", ["a notification chime", "an alert sound", "a message notification"], "ui")
+rule(r"login|logout|startup|shutdown|power ?on|power ?off|device (?:added|removed)|plug|unplug|desktop|screen", ["a computer system sound", "a startup chime"], "ui")
+rule(r"trash|empty trash|delete|crumple", ["paper crumpling into the trash", "emptying the trash"], "ui")
+rule(r"highlight|hover|move menu|menu|item (?:selected|deselected)|menu item (?:selected|deselected)", ["a soft menu blip", "a user interface sound"], "ui")
+# --- human vocal (non-verbal)
+rule(r"scream(?:ing|s)?|shriek|yell|influencer scream", ["a person screaming", "a loud scream"], "vocal")
+rule(r"die|death|dying|dies|death sound|killed", ["a death cry", "someone dying with a groan", "a dying scream"], "vocal")
+rule(r"ow|ouch|oof|ooff|ugh|hurt|pain|grunt|groan|hell ow|hell ooff|hell ugh|uh|argh|poisonmoan|moan", ["a man grunting in pain", "a pained groan", "ouch"], "vocal")
+rule(r"laugh(?:ing|ter)?|giggle|chuckle|hehe|haha", ["a person laughing", "laughter", "someone laughing"], "vocal")
+rule(r"cough(?:ing)?|poisoncough|sneeze", ["a person coughing", "coughing"], "vocal")
+rule(r"cry(?:ing)?|sob|baby", ["a baby crying", "someone crying"], "vocal")
+rule(r"snore|snoring|sleep|yawn", ["someone snoring", "a person yawning"], "vocal")
+rule(r"breath(?:ing)?|pant(?:ing)?|sigh|gasp|hmm", ["a person breathing", "a sigh"], "vocal")
+rule(r"growl|snarl|hell growl", ["a menacing growl", "growling"], "vocal")
+rule(r"chant|hogchant|choir|singing|sing", ["people chanting", "a choir singing"], "vocal")
+# --- instruments (real recordings)
+rule(r"snare(?: drum)?|snare\w*|rsnare|jsnare|sd|sn", ["a snare drum hit", "snare drum"], "instrument")
+rule(r"kick(?: drum)?|bass ?drum|bassdrum|bd|kik", ["a kick drum hit", "a bass drum thump"], "instrument")
+rule(r"hi ?hat\w*|hh\w*|chh|ohh|hat(?:closed|open|pedal|semiopen)?", ["a hi-hat cymbal", "a closed hi-hat tick"], "instrument")
+rule(r"crash\w*|cymbal(?: crash)?|ride\w*|china|splash cymbal", ["a cymbal crash", "a crash cymbal"], "instrument")
+rule(r"tom\w*|floortom|drum tomtom floor", ["a tom drum hit", "a tom-tom drum"], "instrument")
+rule(r"rim(?:shot|click)?|sidestick|stick", ["a rimshot", "a drum stick click"], "instrument")
+rule(r"cowbell|cb|agogo\w*", ["a cowbell hit", "a cowbell"], "instrument")
+rule(r"tambourine\w*|shaker|maracas|cabasa", ["a tambourine shake", "a shaker"], "instrument")
+rule(r"conga|bongo|tabla\w*|djembe|hand ?drum|timbale", ["a hand drum hit", "bongos", "a tabla drum"], "instrument")
+rule(r"drums?|drumkit|drum kit|percussion|perc|beat|breakbeat|loop drum", ["a drum kit playing", "drums", "a drum beat"], "instrument")
+rule(r"triangle", ["a triangle ringing", "a triangle"], "instrument")
+rule(r"xylophone|marimba|vibraphone|glockenspiel", ["a xylophone", "mallet percussion notes"], "instrument")
+rule(r"piano|keys|rhodes|grand", ["a piano playing", "piano notes"], "instrument")
+rule(r"organ", ["an organ playing", "organ chords"], "instrument")
+rule(r"violin|fiddle|viola|cello|strings|string|stringsnpads|contrabass|double bass", ["a violin playing", "string instruments", "a cello"], "instrument")
+rule(r"guitar\w*|guit|strum\w*|acoustic guitar|electric guitar", ["a guitar playing", "a guitar strum"], "instrument")
+rule(r"bass(?:es| guitar| loop| line)?|bassloops|synth bass", ["a bass line", "a bass guitar"], "instrument")
+rule(r"flute|piccolo|recorder|pan ?flute", ["a flute playing", "flute notes"], "instrument")
+rule(r"clarinet|oboe|bassoon|saxophone|sax", ["a woodwind instrument", "a saxophone playing"], "instrument")
+rule(r"trumpet|trombone|horn brass|tuba|brass|french horn", ["a trumpet playing", "brass instruments"], "instrument")
+rule(r"harmonica|accordion|bagpipe", ["a harmonica playing", "an accordion"], "instrument")
+rule(r"harp|banjo|ukulele|mandolin|sitar|lute", ["a harp being plucked", "a plucked string instrument"], "instrument")
+rule(r"synth\w*|pad|lead|arp|saw wave|sawtooth|square wave|sine|waveforms?|lfo|acid|techno\w*|trancegate|glitch|electro|rave|hardelectro", ["an electronic synthesizer", "a synth sound", "electronic music"], "instrument")
+rule(r"vinyl|scratch|dj", ["a vinyl record scratch", "DJ scratching"], "instrument")
+rule(r"choir|ahh|ooh|vox|vocal", ["a choir singing", "vocal pad"], "instrument")
+# --- misc effects
+rule(r"pop(?:ping)?|balloon", ["a pop", "a balloon popping"], "effect")
+rule(r"slide|slip|skate|sled|ski", ["sliding on ice", "something sliding"], "effect")
+rule(r"rope(?:attach|release|shot)?|grapple|rope shot|rope attach|rope release", ["a rope snapping taut", "a grappling hook being fired"], "effect")
+rule(r"dig(?:ging)?|shovel|sand|gravel|dirt|earth", ["digging in dirt", "a shovel in gravel"], "effect")
+rule(r"wood(?:en)?|crate break|plank|log", ["wood creaking", "wood knocking"], "effect")
+rule(r"metal|clank|steel|iron|armou?r|item armour put|chain", ["metal clanking", "armour rattling", "clanking metal"], "effect")
+rule(r"stone|rock|boulder|brick", ["rocks falling", "stone scraping"], "effect")
+rule(r"egg|crack", ["something cracking", "an egg cracking"], "effect")
+rule(r"build(?:ing)?|construct(?:ion)?|worker build|technician build|shaman build|repair", ["construction work", "building sounds, hammering and sawing"], "effect")
+rule(r"hellish|evil|ghost|spooky|haunt|boo", ["a spooky ghostly sound", "an eerie wail"], "effect")
+rule(r"pickup|power ?up|powerup|lowgravity|low gravity|coin", ["a video game power-up sound", "a game pickup chime"], "ui")
+
+
+# hedgewars voice lines: squashed phrases -> text
+HW_PHRASES = {
+    "amazing": "amazing", "boring": "boring", "brilliant": "brilliant", "bugger": "bugger", "byebye": "bye bye",
+    "comeonthen": "come on then", "coward": "coward", "cutitout": "cut it out", "drat": "drat",
+    "enemydown": "enemy down", "excellent": "excellent", "fire": "fire!", "firstblood": "first blood",
+    "flawless": "flawless", "flyaway": "fly away", "gonnagetyou": "gonna get you", "grenade": "grenade!",
+    "hello": "hello", "hurry": "hurry", "illgetyou": "I'll get you", "incoming": "incoming!",
+    "justyouwait": "just you wait", "kamikaze": "kamikaze", "leavemealone": "leave me alone", "melon": "melon",
+    "missed": "missed", "nooo": "nooo", "nutter": "nutter", "ohdear": "oh dear", "oops": "oops",
+    "reinforcements": "reinforcements", "revenge": "revenge", "runaway": "run away", "sameteam": "same team",
+    "solong": "so long", "stupid": "stupid", "takecover": "take cover", "thisoneismine": "this one is mine",
+    "traitor": "traitor", "uh oh": "uh-oh", "victory": "victory", "watchit": "watch it", "watchthis": "watch this",
+    "whatthe": "what the", "yessir": "yes sir", "youllregretthat": "you'll regret that", "watch it": "watch it",
+}
+HW_VOCAL = {"ow", "ooff", "ouch", "laugh", "hmm", "jump", "firepunch", "poisoncough", "poisonmoan", "uh"}
+
+LANGS = {
+    "af": "Afrikaans", "ar": "Arabic", "be": "Belarusian", "bg": "Bulgarian", "br": "Breton", "ca": "Catalan",
+    "cs": "Czech", "da": "Danish", "de": "German", "el": "Greek", "en": "English", "eo": "Esperanto",
+    "es": "Spanish", "et": "Estonian", "eu": "Basque", "fi": "Finnish", "fr": "French", "ga": "Irish",
+    "gl": "Galician", "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian", "id": "Indonesian", "it": "Italian",
+    "ja": "Japanese", "ko": "Korean", "lt": "Lithuanian", "lv": "Latvian", "nb": "Norwegian", "nl": "Dutch",
+    "nn": "Norwegian", "pl": "Polish", "pt": "Portuguese", "ro": "Romanian", "ru": "Russian", "sk": "Slovak",
+    "sl": "Slovenian", "sq": "Albanian", "sr": "Serbian", "sv": "Swedish", "tr": "Turkish", "uk": "Ukrainian",
+    "zh": "Chinese", "ms": "Malay", "kn": "Kannada", "te": "Telugu", "ta": "Tamil", "hr": "Croatian",
+    "is": "Icelandic", "ml": "Malayalam", "mr": "Marathi", "gu": "Gujarati", "pa": "Punjabi", "fa": "Persian",
+    "th": "Thai", "vi": "Vietnamese", "nds": "Low German", "ie": "Interlingue", "mn": "Mongolian",
+    "sc": "Sardinian", "ast": "Asturian", "wa": "Walloon", "hy": "Armenian", "ka": "Georgian", "ckb": "Kurdish",
+}
+
+ANIMAL_UNITS = {"cow": "a cow mooing", "pig": "a pig oinking", "chicken": "a chicken clucking",
+                "bull": "a bull bellowing", "eagle": "an eagle screeching", "horse": "a horse neighing",
+                "sheep": "a sheep bleating", "dragon": "a dragon roaring", "behemoth": "a monster roaring",
+                "golem": "a stone golem rumbling", "daemon": "a demon growling", "bee": "bees buzzing"}
+MG_ACTION = {"attack": "attacking", "die": "dying", "hit": "being hit", "walk": "walking", "fly": "flying"}
+
+
+def match_rules(text: str):
+    for rx, caps, kind in R:
+        if rx.search(text):
+            return caps, kind
+    return None
+
+
+MUSIC_DIRS = re.compile(r"(?:^|/)(music|musics|songs?|soundtrack|ost|tracks?|mus)(?:/|$)", re.I)
+GENRES = ["rock", "jazz", "techno", "orchestral", "ambient", "oriental", "pirate", "celtic", "metal", "funk",
+          "waltz", "blues", "reggae", "piano", "guitar", "halloween", "christmas", "epic", "battle", "dance",
+          "electronic", "indian", "egypt", "chill", "spooky", "snow", "desert", "jungle", "underwater", "medieval"]
+
+
+def music_caption(path: str):
+    t = set(tokens(path.replace("/", " ")))
+    g = [x for x in GENRES if x in t]
+    extra = {"egypt": "egyptian", "indian": "indian", "halloween": "spooky", "spooky": "spooky", "snow": "wintry",
+             "desert": "arabian", "jungle": "tropical", "underwater": "dreamy", "battle": "epic", "medieval": "medieval"}
+    if g:
+        adj = extra.get(g[0], g[0])
+        return [f"{adj} instrumental background music", "instrumental background music",
+                f"{adj} music for a video game"]
+    return ["instrumental background music", "video game background music", "a music track"]
+
+
+def fallback(base, folders):
+    toks = [t for t in base if len(t) > 1 and t not in GENERIC_DIRS] or folders[-2:]
+    if not toks:
+        return None
+    return ["sound of " + " ".join(toks[:5])]
+
+
+def generic(path: str):
+    base, folders = name_tokens(path)
+    m = match_rules(" ".join(base))
+    if m is None:
+        m = match_rules(" ".join(folders[-3:]))
+    if m:
+        return {"kind": m[1], "captions": list(m[0])}
+    fb = fallback(base, folders)
+    return {"kind": "other", "captions": fb} if fb else None
