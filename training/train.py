@@ -1,0 +1,226 @@
+"""Contrastive training of the default model on cached audio features; resumable, logged.
+
+    python -m training.train --corpus /work/data/corpus --out runs/default [--device cuda]
+
+The audio CNN stays frozen (its frame features are cached, see training/cache.py); the
+projections, the temperature and (with --text finetune) the text tower are trained.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from clap_search.checkpoint import save_checkpoint
+from clap_search.config import CONFIGS
+from clap_search.embed import window_starts
+from clap_search.encoders.text import load_tokenizer
+from clap_search.factory import resolve_device
+from clap_search.model import CLAPModel
+from training.cache import FrameCache
+from training.data import Clip, read_manifest, read_zero_shot
+from training.evaluate import retrieval_metrics, topk_accuracy, zero_shot_scores
+from training.loss import contrastive_loss
+from training.pretrained import pretrained_model
+
+log = logging.getLogger("training")
+
+
+def window_frames(model: CLAPModel) -> tuple[int, int]:
+    a = model.cfg.audio
+    frame_s = a.hop_length * a.time_reduction / a.sample_rate
+    return max(1, round(model.cfg.window_seconds / frame_s)), max(1, round(model.cfg.hop_seconds / frame_s))
+
+
+def random_window(frames: np.ndarray, window: int, rng: random.Random) -> np.ndarray:
+    """Training's only randomness on audio: which window of the clip is seen this epoch."""
+    start = rng.randrange(0, len(frames) - window + 1) if len(frames) > window else 0
+    return frames[start : start + window].astype(np.float32).max(axis=0)
+
+
+def inference_windows(frames: np.ndarray, window: int, hop: int) -> np.ndarray:
+    """The engine's fixed windows over cached frames, pooled: (n_windows, width)."""
+    f = frames.astype(np.float32)
+    return np.stack([f[s : s + window].max(axis=0) for s in window_starts(len(f), window, hop)])
+
+
+def trainable_parameters(model: CLAPModel, text_mode: str, lr: float, text_lr: float) -> list[dict]:
+    for p in model.parameters():
+        p.requires_grad = False
+    heads = [*model.audio_projection.parameters(), *model.text_projection.parameters(), model.logit_scale_log]
+    groups = [{"params": heads, "lr": lr, "weight_decay": 0.01}]
+    if text_mode != "frozen":
+        layers = model.text_encoder.bert.encoder.layer
+        chosen = list(layers) if text_mode == "finetune" else list(layers[-int(text_mode[3:]) :])
+        text_params = [p for layer in chosen for p in layer.parameters()]
+        groups.append({"params": text_params, "lr": text_lr, "weight_decay": 0.01})
+    for g in groups:
+        for p in g["params"]:
+            p.requires_grad = True
+    return groups
+
+
+def encode_text(model: CLAPModel, tokenizer, texts: list[str], device: torch.device) -> torch.Tensor:
+    tok = tokenizer(texts, padding=True, truncation=True, max_length=model.cfg.text.max_length,
+                    return_tensors="pt").to(device)
+    return model.encode_text(tok["input_ids"], tok["attention_mask"])
+
+
+@torch.no_grad()
+def evaluate(model, tokenizer, cache, val: list[Clip], zs: list[Clip], device) -> dict:
+    """Val retrieval (model selection) and zero-shot accuracy (reported, never selected on)."""
+    model.eval()
+    window, hop = window_frames(model)
+    out: dict = {}
+
+    def clip_windows(clips):
+        return [model.project_audio(torch.from_numpy(inference_windows(cache[c.id], window, hop))
+                                    .to(device).unsqueeze(-1)).cpu().numpy()
+                for c in clips]
+
+    if val:
+        val = [c for c in val if c.id in cache]
+        audio = np.stack([w.mean(axis=0) for w in clip_windows(val)])
+        audio /= np.linalg.norm(audio, axis=1, keepdims=True)
+        captions = sorted({c.captions[0] for c in val})
+        text = torch.cat([encode_text(model, tokenizer, captions[i : i + 128], device)
+                          for i in range(0, len(captions), 128)]).cpu().numpy()
+        relevant = np.array([[c.captions[0] == cap for c in val] for cap in captions])
+        out.update(retrieval_metrics(audio, text, relevant))
+    if zs:
+        zs = [c for c in zs if c.id in cache]
+        labels = sorted({c.label for c in zs})
+        prompts = encode_text(model, tokenizer, [model.cfg.prompt.format(label=lab) for lab in labels],
+                              device).cpu().numpy()
+        scores = zero_shot_scores(clip_windows(zs), prompts, model.logit_scale.item())
+        truth = np.array([labels.index(c.label) for c in zs])
+        out.update({f"zs_{k}": v for k, v in topk_accuracy(scores, truth).items()})
+    return out
+
+
+def batches(clips: list[Clip], size: int, rng: random.Random) -> list[list[Clip]]:
+    order = clips[:]
+    rng.shuffle(order)
+    return [order[i : i + size] for i in range(0, len(order) - size + 1, size)] or [order]
+
+
+def train_step(model, tokenizer, cache, batch, window, rng, optimizer, device) -> float:
+    pooled = torch.from_numpy(np.stack([random_window(cache[c.id], window, rng) for c in batch]))
+    captions = [rng.choice(c.captions) for c in batch]
+    ids = {cap: i for i, cap in enumerate(dict.fromkeys(captions))}
+    groups = torch.tensor([ids[cap] for cap in captions], device=device)
+    audio = model.project_audio(pooled.to(device).unsqueeze(-1))
+    text = encode_text(model, tokenizer, captions, device)
+    loss = contrastive_loss(audio, text, model.logit_scale, groups)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def save_state(path: Path, model, optimizer, scheduler, epoch: int, best: float, rng) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "epoch": epoch, "best": best,
+                "rng": json.dumps(rng.getstate())}, tmp)
+    tmp.replace(path)
+
+
+def run(args: argparse.Namespace) -> dict:
+    device = resolve_device(args.device)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.init == "pretrained":
+        model = pretrained_model(Path(args.cache) / "pretrained")
+    else:  # a random named config: the smoke test's tiny model, or a GPU run of the paper's
+        model = CLAPModel(CONFIGS[args.init])
+    tokenizer = load_tokenizer()
+    clips = read_manifest(Path(args.corpus))
+    zs = read_zero_shot(Path(args.corpus))
+    cache = FrameCache.build(model, clips + zs, Path(args.cache), "frames")
+    train = [c for c in clips if c.split == "train" and c.id in cache]
+    val = [c for c in clips if c.split == "val" and c.id in cache]
+    log.info("train %d clips, val %d, zero-shot eval %d", len(train), len(val), len(zs))
+    model.to(device)
+    optimizer = torch.optim.AdamW(trainable_parameters(model, args.text, args.lr, args.text_lr))
+    steps = args.epochs * max(1, len(train) // args.batch_size)
+    warm = max(1, steps // 20)
+
+    def schedule(step: int) -> float:  # linear warm-up, then cosine decay to zero
+        return min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(step, steps) / steps))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    start, best = 0, -1.0
+    state_path = out / "last.pt"
+    if args.resume and state_path.exists():
+        state = torch.load(state_path, map_location=device, weights_only=True)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        start, best = state["epoch"], state["best"]
+        rng.setstate(tuple(tuple(x) if isinstance(x, list) else x for x in json.loads(state["rng"])))
+        log.info("resumed after epoch %d", start)
+    window, _ = window_frames(model)
+    metrics: dict = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
+                  TimeRemainingColumn()) as progress:
+        task = progress.add_task("training", total=args.epochs, completed=start, info="")
+        for epoch in range(start, args.epochs):
+            model.train()
+            model.audio_encoder.eval()  # frozen: batch-norm statistics stay as pretrained
+            t0 = time.time()
+            losses = []
+            for batch in batches(train, args.batch_size, rng):
+                losses.append(train_step(model, tokenizer, cache, batch, window, rng, optimizer, device))
+                scheduler.step()
+            metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "seconds": time.time() - t0,
+                       "logit_scale": model.logit_scale.item(),
+                       **evaluate(model, tokenizer, cache, val, zs, device)}
+            with (out / "log.jsonl").open("a") as f:
+                f.write(json.dumps(metrics) + "\n")
+            score = metrics.get("t2a_mAP", -metrics["loss"])
+            if score > best:
+                best = score
+                save_checkpoint(model.cpu(), out / "best.safetensors",
+                                extra={"epoch": epoch + 1, "val": metrics})
+                model.to(device)
+            save_state(state_path, model, optimizer, scheduler, epoch + 1, best, rng)
+            progress.update(task, advance=1, info=f"loss {metrics['loss']:.3f} "
+                            f"mAP {metrics.get('t2a_mAP', 0):.3f} zs@1 {metrics.get('zs_top1', 0):.3f}")
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--corpus", required=True, help="folder made by scripts/build_corpus.py")
+    p.add_argument("--out", required=True, help="run folder: log.jsonl, last.pt, best.safetensors")
+    p.add_argument("--cache", default="/work/data/cache", help="wheels + feature cache")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--text-lr", type=float, default=3e-5)
+    p.add_argument("--text", default="finetune", help="frozen | finetune | top<N> (last N layers)")
+    p.add_argument("--device", default="cpu", help="cpu | cuda | auto")
+    p.add_argument("--init", default="pretrained", help="pretrained (aisfx + MiniLM) or a config name")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    print(json.dumps(run(args)))
+
+
+if __name__ == "__main__":
+    main()
