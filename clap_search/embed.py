@@ -41,6 +41,7 @@ class Embedder:
 
     def __init__(self, model: CLAPModel, identity: ModelIdentity, device: torch.device | None = None):
         self.model = model.eval()
+        self.model.audio_encoder.optimise_for_inference()
         self.identity = identity
         self.device = device or next(model.parameters()).device
         self.cfg = model.cfg

@@ -37,3 +37,7 @@ class ModelMismatchError(ClapSearchError):
 
 class LibraryLockedError(ClapSearchError):
     """Another process is writing to the library."""
+
+
+class NotFoundError(ClapSearchError):
+    """A file or folder named on the command line does not exist."""

@@ -75,6 +75,25 @@ def encode_text(model: CLAPModel, tokenizer, texts: list[str], device: torch.dev
     return model.encode_text(tok["input_ids"], tok["attention_mask"])
 
 
+class FrozenText:
+    """With a frozen text tower, each caption's pooled hidden state is computed once."""
+
+    def __init__(self, model: CLAPModel, tokenizer, device: torch.device) -> None:
+        self.model, self.tokenizer, self.device = model, tokenizer, device
+        self.hidden: dict[str, torch.Tensor] = {}
+
+    def __call__(self, texts: list[str]) -> torch.Tensor:
+        todo = [t for t in dict.fromkeys(texts) if t not in self.hidden]
+        if todo:
+            with torch.no_grad():
+                tok = self.tokenizer(todo, padding=True, truncation=True, return_tensors="pt",
+                                     max_length=self.model.cfg.text.max_length).to(self.device)
+                hidden = self.model.text_encoder(tok["input_ids"], tok["attention_mask"])
+            self.hidden.update(zip(todo, hidden))
+        pooled = torch.stack([self.hidden[t] for t in texts])
+        return F.normalize(self.model.text_projection(pooled), dim=-1)
+
+
 @torch.no_grad()
 def evaluate(model, tokenizer, cache, val: list[Clip], zs: list[Clip], device) -> dict:
     """Val retrieval (model selection) and zero-shot accuracy (reported, never selected on)."""
@@ -113,13 +132,13 @@ def batches(clips: list[Clip], size: int, rng: random.Random) -> list[list[Clip]
     return [order[i : i + size] for i in range(0, len(order) - size + 1, size)] or [order]
 
 
-def train_step(model, tokenizer, cache, batch, window, rng, optimizer, device) -> float:
+def train_step(model, text_fn, cache, batch, window, rng, optimizer, device) -> float:
     pooled = torch.from_numpy(np.stack([random_window(cache[c.id], window, rng) for c in batch]))
     captions = [rng.choice(c.captions) for c in batch]
     ids = {cap: i for i, cap in enumerate(dict.fromkeys(captions))}
     groups = torch.tensor([ids[cap] for cap in captions], device=device)
     audio = model.project_audio(pooled.to(device).unsqueeze(-1))
-    text = encode_text(model, tokenizer, captions, device)
+    text = text_fn(captions)
     loss = contrastive_loss(audio, text, model.logit_scale, groups)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -172,6 +191,11 @@ def run(args: argparse.Namespace) -> dict:
         rng.setstate(tuple(tuple(x) if isinstance(x, list) else x for x in json.loads(state["rng"])))
         log.info("resumed after epoch %d", start)
     window, _ = window_frames(model)
+    if args.text == "frozen":
+        text_fn = FrozenText(model, tokenizer, device)
+    else:
+        def text_fn(texts: list[str]) -> torch.Tensor:
+            return encode_text(model, tokenizer, texts, device)
     metrics: dict = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
                   TimeRemainingColumn()) as progress:
@@ -179,10 +203,12 @@ def run(args: argparse.Namespace) -> dict:
         for epoch in range(start, args.epochs):
             model.train()
             model.audio_encoder.eval()  # frozen: batch-norm statistics stay as pretrained
+            if args.text == "frozen":
+                model.text_encoder.eval()
             t0 = time.time()
             losses = []
             for batch in batches(train, args.batch_size, rng):
-                losses.append(train_step(model, tokenizer, cache, batch, window, rng, optimizer, device))
+                losses.append(train_step(model, text_fn, cache, batch, window, rng, optimizer, device))
                 scheduler.step()
             metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "seconds": time.time() - t0,
                        "logit_scale": model.logit_scale.item(),

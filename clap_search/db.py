@@ -1,0 +1,119 @@
+"""The library database: files, their window segments (with vectors), tags and the model row."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import ColumnElement, Engine, ForeignKey, LargeBinary, String, create_engine, event, or_
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+STATUS_OK = "ok"
+STATUS_FAILED = "failed"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class File(Base):
+    """One audio file under an indexed folder, indexed or recorded as failed with its reason."""
+
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(unique=True)
+    size: Mapped[int]
+    mtime: Mapped[float]
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    duration: Mapped[float | None]
+    sample_rate: Mapped[int | None]
+    channels: Mapped[int | None]
+    format: Mapped[str | None]
+    status: Mapped[str] = mapped_column(String(16), default=STATUS_OK)
+    error: Mapped[str | None]
+    indexed_at: Mapped[float]
+
+    segments: Mapped[list[Segment]] = relationship(
+        back_populates="file", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Segment(Base):
+    """One fixed window of a file; its id is the FAISS id and `vector` is the source of truth."""
+
+    __tablename__ = "segments"
+    # AUTOINCREMENT: a deleted segment's id is never handed out again, so a stale FAISS id
+    # can never point at a different window.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
+    start: Mapped[float]
+    end: Mapped[float]
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+    file: Mapped[File] = relationship(back_populates="segments")
+
+
+class Tag(Base):
+    """A label a tagger attached to a file with its score (filled by the auto-tagger)."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(index=True)
+    score: Mapped[float]
+
+
+class Meta(Base):
+    """The single row saying which model made the vectors and which index generation is current."""
+
+    __tablename__ = "meta"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    model_name: Mapped[str | None]
+    model_version: Mapped[str | None]
+    dim: Mapped[int | None]
+    index_type: Mapped[str] = mapped_column(default="flat")
+    generation: Mapped[int] = mapped_column(default=0)
+
+
+def open_engine(path: Path) -> Engine:
+    """An engine on the SQLite file with foreign keys on and WAL so readers never block."""
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def path_key(path: str | os.PathLike[str]) -> str:
+    """The absolute path as stored text; bytes that are not UTF-8 become `\\xNN` escapes."""
+    raw = os.fsencode(os.path.abspath(os.fspath(path)))
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def under(key: str) -> ColumnElement[bool]:
+    """Files whose path is `key`, or lies inside `key` when it is a folder."""
+    return or_(File.path == key, File.path.startswith(key.rstrip("/") + "/", autoescape=True))
+
+
+def vector_to_blob(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(vector, dtype="<f4").tobytes()
+
+
+def blob_to_vectors(blobs: list[bytes], dim: int) -> np.ndarray:
+    if not blobs:
+        return np.zeros((0, dim), np.float32)
+    return np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dim).astype(np.float32)

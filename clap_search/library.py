@@ -1,0 +1,278 @@
+"""A library folder: the SQLite database and FAISS index side by side, with a writer lock."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import platformdirs
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from clap_search.db import (
+    STATUS_FAILED,
+    STATUS_OK,
+    File,
+    Meta,
+    Segment,
+    blob_to_vectors,
+    open_engine,
+    path_key,
+    under,
+)
+from clap_search.errors import LibraryLockedError, LibraryNotFoundError, ModelMismatchError, UsageError
+from clap_search.store import VectorStore, index_kind
+
+ENV_VAR = "CLAP_SEARCH_LIBRARY"
+DB_NAME = "library.sqlite"
+INDEX_NAME = "vectors.faiss"
+LOCK_NAME = "write.lock"
+REBUILD_BATCH = 20_000
+
+
+class HasIdentity(Protocol):
+    name: str
+    version: str
+    dim: int
+
+
+@dataclass(frozen=True)
+class LibraryModel:
+    """The model identity a library recorded when its first vectors were written."""
+
+    name: str
+    version: str
+    dim: int
+
+    def matches(self, other: HasIdentity) -> bool:
+        return (self.name, self.version, self.dim) == (other.name, other.version, other.dim)
+
+
+@dataclass
+class LibraryStats:
+    """What `status` shows."""
+
+    root: Path
+    files: int
+    failed: int
+    segments: int
+    audio_seconds: float
+    model: LibraryModel | None
+    index_type: str
+    db_bytes: int
+    index_bytes: int
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+def library_dir(option: str | Path | None = None) -> Path:
+    """`--library DIR`, else $CLAP_SEARCH_LIBRARY, else the per-user data folder."""
+    chosen = option or os.environ.get(ENV_VAR) or platformdirs.user_data_dir("clap-search", appauthor=False)
+    return Path(chosen).expanduser().absolute()
+
+
+class Library:
+    """An open library; the database is the truth and the FAISS file a cache rebuilt from it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.db_path = root / DB_NAME
+        self.index_path = root / INDEX_NAME
+        self.engine = open_engine(self.db_path)
+        self._store: VectorStore | None = None
+        self._lock_fd: int | None = None
+
+    @classmethod
+    def open(cls, root: str | Path | None = None, create: bool = False) -> Library:
+        path = library_dir(root)
+        if not (path / DB_NAME).exists():
+            if not create:
+                raise LibraryNotFoundError(
+                    f"no library at {path} yet: build one with `clap-search index DIR` "
+                    f"(or point --library or ${ENV_VAR} at an existing library)"
+                )
+            path.mkdir(parents=True, exist_ok=True)
+        return cls(path)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the writer lock: a second indexer on the same library is refused, not mixed in."""
+        if self._lock_fd is not None:
+            yield
+            return
+        fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise LibraryLockedError(
+                f"another clap-search process is writing to {self.root}: wait for it to finish"
+            ) from None
+        self._lock_fd = fd
+        try:
+            yield
+        finally:
+            self._lock_fd = None
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def _meta(self, session: Session) -> Meta:
+        meta = session.get(Meta, 1)
+        if meta is None:
+            meta = Meta(id=1, generation=0, index_type="flat")
+            session.add(meta)
+            session.flush()
+        return meta
+
+    def model(self) -> LibraryModel | None:
+        with self.session() as s:
+            meta = s.get(Meta, 1)
+            if meta is None or meta.model_name is None:
+                return None
+            return LibraryModel(meta.model_name, meta.model_version or "", meta.dim or 0)
+
+    def check_model(self, identity: HasIdentity, doing: str = "search") -> None:
+        """Refuse a model other than the one that built the library, saying how to go on."""
+        have = self.model()
+        if have is None or have.matches(identity):
+            return
+        raise ModelMismatchError(
+            f"this library ({self.root}) was built with model '{have.name}' ({have.version}, "
+            f"{have.dim}-d) and cannot {doing} with '{identity.name}' ({identity.version}, "
+            f"{identity.dim}-d): use --model {have.name}, or re-index with "
+            f"`clap-search index DIR --model {identity.name} --rebuild`, or use another --library"
+        )
+
+    def claim_model(self, identity: HasIdentity, rebuild: bool = False) -> None:
+        """Record the model of a new library; with `rebuild`, forget everything made by another."""
+        have = self.model()
+        if have is not None and (rebuild or not have.matches(identity)):
+            if not rebuild:
+                self.check_model(identity, doing="add vectors")
+            self._clear()
+        with self.session() as s, s.begin():
+            meta = self._meta(s)
+            meta.model_name, meta.model_version, meta.dim = identity.name, identity.version, identity.dim
+
+    def _clear(self) -> None:
+        with self.session() as s, s.begin():
+            s.execute(delete(Segment))
+            s.execute(delete(File))
+        self._store = None
+        self.index_path.unlink(missing_ok=True)
+
+    def generation(self) -> int:
+        with self.session() as s:
+            meta = s.get(Meta, 1)
+            return meta.generation if meta else 0
+
+    def begin_generation(self) -> int:
+        """Mark the saved index stale before writing; `save_store` makes it current again."""
+        with self.session() as s, s.begin():
+            meta = self._meta(s)
+            meta.generation += 1
+            return meta.generation
+
+    @property
+    def dim(self) -> int:
+        model = self.model()
+        if model is None:
+            raise UsageError(f"the library at {self.root} holds no vectors yet: run `clap-search index DIR`")
+        return model.dim
+
+    @property
+    def store(self) -> VectorStore:
+        """The FAISS index, loaded if it matches the DB generation, else rebuilt from the DB."""
+        if self._store is None:
+            generation = self.generation()
+            self._store = VectorStore.load(self.index_path, generation, self.dim)
+            if self._store is None:
+                self._store = self._rebuild_store()
+                self._save_if_free(generation)
+        return self._store
+
+    def _rebuild_store(self) -> VectorStore:
+        dim = self.dim
+        with self.session() as s:
+            total = s.scalar(select(func.count(Segment.id))) or 0
+            store = VectorStore(dim, index_kind(total))
+            rows = s.execute(select(Segment.id, Segment.vector).execution_options(yield_per=REBUILD_BATCH))
+            for chunk in rows.partitions():
+                ids = np.array([r[0] for r in chunk], dtype=np.int64)
+                store.add(ids, blob_to_vectors([r[1] for r in chunk], dim))
+        return store
+
+    def _save_if_free(self, generation: int) -> None:
+        try:
+            with self.writing():
+                if self.generation() == generation:
+                    self._write_store(generation)
+        except LibraryLockedError:
+            pass  # a writer is busy; it will save a current index when it is done
+
+    def save_store(self) -> None:
+        """Write the index for the current generation (call while holding the writer lock)."""
+        if self._store is None:
+            return
+        if self._store.needs_rebuild:
+            self._store = self._rebuild_store()
+        self._write_store(self.generation())
+
+    def _write_store(self, generation: int) -> None:
+        assert self._store is not None
+        self._store.save(self.index_path, generation)
+        with self.session() as s, s.begin():
+            self._meta(s).index_type = self._store.kind
+
+    def forget(self, paths: Sequence[str | Path]) -> int:
+        """Remove files, or every file under folders, from the library; returns how many."""
+        cond = or_(*[under(path_key(p)) for p in paths])
+        with self.writing():
+            with self.session() as s:
+                n_files = s.scalar(select(func.count(File.id)).where(cond)) or 0
+            if not n_files:
+                return 0
+            store = self.store if self.model() else None
+            self.begin_generation()
+            with self.session() as s, s.begin():
+                seg_ids = s.scalars(select(Segment.id).join(File).where(cond)).all()
+                s.execute(delete(File).where(cond))
+            if store is not None:
+                store.remove(seg_ids)
+                self.save_store()
+        return n_files
+
+    def stats(self, max_failures: int = 1000) -> LibraryStats:
+        with self.session() as s:
+            ok = s.scalar(select(func.count(File.id)).where(File.status == STATUS_OK)) or 0
+            failed = s.scalar(select(func.count(File.id)).where(File.status == STATUS_FAILED)) or 0
+            seconds = s.scalar(select(func.sum(File.duration)).where(File.status == STATUS_OK)) or 0.0
+            segments = s.scalar(select(func.count(Segment.id))) or 0
+            failures = s.execute(
+                select(File.path, File.error).where(File.status == STATUS_FAILED).order_by(File.path).limit(max_failures)
+            ).all()
+            meta = s.get(Meta, 1)
+        db_bytes = sum(_size(self.root / (DB_NAME + suffix)) for suffix in ("", "-wal", "-shm"))
+        return LibraryStats(
+            root=self.root, files=ok, failed=failed, segments=segments, audio_seconds=float(seconds),
+            model=self.model(), index_type=meta.index_type if meta else "flat", db_bytes=db_bytes,
+            index_bytes=_size(self.index_path), failures=[(p, e or "") for p, e in failures],
+        )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -1,0 +1,110 @@
+"""Evaluate a checkpoint through the engine's own inference path, beside the baselines.
+
+    python scripts/evaluate_model.py --corpus /work/data/corpus --model default [--baselines]
+
+Prints a Markdown table (zero-shot top-1/top-5 on the held-out labelled set; text->audio mAP
+and recall@k and audio->text recall@k on the held-out val split) with the machine it ran on,
+and writes the same figures as JSON (--json-out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from clap_search.embed import Embedder
+from training.data import read_manifest, read_zero_shot
+from training.evaluate import per_class_accuracy, retrieval_metrics, topk_accuracy, zero_shot_scores
+
+
+def machine() -> str:
+    cpu = platform.processor() or "cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
+
+
+def embed_clips(embedder: Embedder, clips) -> list[np.ndarray]:
+    from clap_search.audio import load_audio
+
+    return [embedder.embed_wave(load_audio(c.audio, embedder.sample_rate)[0]).vectors for c in clips]
+
+
+def evaluate_model(embedder: Embedder, corpus: Path, val_limit: int) -> dict:
+    zs = read_zero_shot(corpus)
+    labels = sorted({c.label for c in zs})
+    truth = np.array([labels.index(c.label) for c in zs])
+    t0 = time.time()
+    windows = embed_clips(embedder, zs)
+    prompts = embedder.embed_texts(embedder.prompts(labels))
+    scale = float(embedder.model.logit_scale)
+    scores = zero_shot_scores(windows, prompts, scale)
+    out = {"zero_shot": topk_accuracy(scores, truth), "classes": len(labels), "clips": len(zs),
+           "per_class": per_class_accuracy(scores, truth, labels)}
+    val = [c for c in read_manifest(corpus) if c.split == "val"][:val_limit]
+    if val:
+        audio = np.stack([w.mean(axis=0) for w in embed_clips(embedder, val)])
+        audio /= np.linalg.norm(audio, axis=1, keepdims=True)
+        captions = sorted({c.captions[0] for c in val})
+        text = embedder.embed_texts(captions)
+        relevant = np.array([[c.captions[0] == cap for c in val] for cap in captions])
+        out["retrieval"] = retrieval_metrics(audio, text, relevant) | {"clips": len(val),
+                                                                        "queries": len(captions)}
+    out["seconds"] = time.time() - t0
+    return out
+
+
+def baseline_yamnet(corpus: Path, cache: Path) -> dict:
+    from clap_search.audio import load_audio
+    from training.baselines import MiniLMText, YamnetTagger, yamnet_zero_shot
+
+    zs = read_zero_shot(corpus)
+    labels = sorted({c.label for c in zs})
+    truth = np.array([labels.index(c.label) for c in zs])
+    waves = [(load_audio(c.audio, 16000)[0], 16000) for c in zs]
+    scores = yamnet_zero_shot(YamnetTagger(cache), MiniLMText(cache), waves, labels)
+    return {"zero_shot": topk_accuracy(scores, truth), "per_class": per_class_accuracy(scores, truth, labels)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--corpus", type=Path, required=True)
+    p.add_argument("--model", default="default", help="bundled name or .safetensors path")
+    p.add_argument("--baselines", action="store_true", help="also run chance and YAMNet+MiniLM")
+    p.add_argument("--cache", type=Path, default=Path("/work/data/cache/pretrained"))
+    p.add_argument("--val-limit", type=int, default=2000)
+    p.add_argument("--json-out", type=Path)
+    args = p.parse_args()
+    embedder = Embedder.load(args.model)
+    result = {"model": embedder.identity.__dict__, "machine": machine(),
+              "ours": evaluate_model(embedder, args.corpus, args.val_limit)}
+    n = result["ours"]["classes"]
+    result["chance"] = {"zero_shot": {"top1": 1 / n, "top5": min(5, n) / n}}
+    if args.baselines:
+        result["yamnet_minilm"] = baseline_yamnet(args.corpus, args.cache)
+    print(f"machine: {result['machine']}")
+    print(f"zero-shot set: {result['ours']['clips']} clips, {n} classes")
+    print("| system | zero-shot top-1 | zero-shot top-5 |\n|---|---|---|")
+    for name in ("ours", "yamnet_minilm", "chance"):
+        if name in result:
+            zsr = result[name]["zero_shot"]
+            print(f"| {name} | {zsr['top1']:.3f} | {zsr['top5']:.3f} |")
+    if "retrieval" in result["ours"]:
+        print("\n" + " | ".join(f"{k} {v:.3f}" for k, v in result["ours"]["retrieval"].items()))
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
