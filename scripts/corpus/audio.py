@@ -1,4 +1,5 @@
 """Decoding and clip processing: mono, 44.1 kHz (soxr), silence trim, <=10 s chunks, 16-bit FLAC."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,9 +36,26 @@ def decode_bytes(data: bytes, name: str) -> tuple[np.ndarray, int]:
         tmp.write(data)
         tmp.flush()
         p = subprocess.run(
-            ["ffmpeg", "-v", "error", "-nostdin", "-i", tmp.name, "-t", "60", "-ac", "1", "-ar", str(SR),
-             "-f", "f32le", "-"],
-            capture_output=True, timeout=120)
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-nostdin",
+                "-i",
+                tmp.name,
+                "-t",
+                "60",
+                "-ac",
+                "1",
+                "-ar",
+                str(SR),
+                "-f",
+                "f32le",
+                "-",
+            ],
+            capture_output=True,
+            timeout=120,
+        )
     if p.returncode != 0 or not p.stdout:
         raise RuntimeError("ffmpeg failed: " + p.stderr.decode(errors="replace")[:200])
     return np.frombuffer(p.stdout, dtype="<f4").reshape(-1, 1).copy(), SR
@@ -80,7 +98,7 @@ def chunks(y: np.ndarray, max_chunks: int = MAX_CHUNKS) -> list[np.ndarray]:
         return [y]
     out = []
     for i in range(max_chunks):
-        c = y[i * L:(i + 1) * L]
+        c = y[i * L : (i + 1) * L]
         if i > 0 and len(c) < 3 * SR:
             break
         out.append(c)

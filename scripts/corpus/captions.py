@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (hand-written rule tables read better one rule per line)
 """Name-pattern -> plain-language caption rules for clap-search's training corpus.
 
 `caption_for(package, path)` returns a dict {"kind", "captions"} or None (skip).
@@ -15,7 +16,7 @@ GENERIC_DIRS = {
     "usr", "share", "games", "game", "data", "sounds", "sound", "sfx", "snd", "audio", "samples", "sample",
     "media", "resource", "resources", "src", "activities", "base", "packs", "pack", "default", "misc", "wav",
     "ogg", "effects", "fx", "the", "of", "a", "and", "lib", "local", "stereo", "mono", "new", "old", "common",
-    "commondata", "techs", "megapack", "factions", "units", "models", "assets", "core", "gcompris", "share",
+    "commondata", "techs", "megapack", "factions", "units", "models", "assets", "core", "gcompris",
     "hydrogen", "drumkits", "lmms", "sonic", "pi", "tuxpaint", "stamps", "hedgewars", "warmux", "supertux2",
     "supertux", "freedroidrpg", "wesnoth", "megaglest", "content", "music", "sound_effects", "snd_fx",
 }
@@ -211,6 +212,58 @@ rule(r"harp|banjo|ukulele|mandolin|sitar|lute", ["a harp being plucked", "a pluc
 rule(r"synth\w*|pad|lead|arp|saw wave|sawtooth|square wave|sine|waveforms?|lfo|acid|techno\w*|trancegate|glitch|electro|rave|hardelectro", ["an electronic synthesizer", "a synth sound", "electronic music"], "instrument")
 rule(r"vinyl|scratch|dj", ["a vinyl record scratch", "DJ scratching"], "instrument")
 rule(r"choir|ahh|ooh|vox|vocal", ["a choir singing", "vocal pad"], "instrument")
+
+# --- more specific game names (added after inspecting fallbacks)
+rule(r"metal ?bang|metalbang|metal hit ground|metalhitground|metal footstep|metalfootstep", ["metal clanging", "a metal impact", "a bang on metal"], "effect")
+rule(r"stone ?bang|stonebang|rockfall", ["rocks falling", "stones crashing"], "effect")
+rule(r"crossbow(?: miss)?|sling(?: big)?(?: miss)?|dart(?: miss)?", ["a crossbow bolt being shot", "a projectile whizzing past"], "effect")
+rule(r"(?:club|mace|flail|staff|hatchet|spear|tail|claws|pincers|dragonstick|thunderstick|mud fist)(?: miss)?", ["a weapon striking in a fight", "a heavy blow", "melee combat hit"], "effect")
+rule(r"cudgel attack|princess attack|valkyrie attack|genie attack|orni attack|tower attack|defense tower attack|ab attack|attack", ["a fighting sound", "combat noises", "a weapon strike"], "effect")
+rule(r"gib(?: splat)?|gibimp|splat|squish\w*|squishy(?: miss)?", ["a gory splat", "a wet squelch", "flesh splattering"], "effect")
+rule(r"drown|swimstep|swimming|splashin|splashout|swim", ["someone swimming in water", "splashing in water"], "effect")
+rule(r"falling|fall|hitground|hit ground|land(?:ing)?", ["a body falling and hitting the ground", "a heavy thud on the ground"], "effect")
+rule(r"casings|shell casings", ["bullet casings falling on the floor", "brass shells clinking"], "effect")
+rule(r"ric|ricoche", ["a bullet ricochet", "ricochet"], "effect")
+rule(r"vulcanf|vulcan", ["a machine gun firing", "rapid gunfire"], "effect")
+rule(r"hagexp|hgrenb|medexp", ["an explosion", "a grenade exploding"], "effect")
+rule(r"nexwhoosh|whipcrack|whip crack", ["a whoosh", "a whip crack"], "effect")
+rule(r"lava|sizzle|fizz|extinguish|env lava", ["something sizzling", "lava bubbling", "a hiss of steam"], "effect")
+rule(r"car ?horn|carhorn", ["a car horn honking", "a horn"], "effect")
+rule(r"bird ?chirp|birdchirp", ["birds chirping", "a bird singing"], "animal")
+rule(r"ocean ?waves|oceanwaves", ["ocean waves crashing", "waves on a beach"], "nature")
+rule(r"cheering ?loop|cheeringloop|sports ?croud|sports crowd", ["a crowd cheering", "a stadium crowd"], "effect")
+rule(r"city ?sounds|citysounds|trafic(?: high| low)?|traffic(?: high| low)?", ["city traffic noise", "a busy street", "urban ambience"], "nature")
+rule(r"factory ?loop|factoryloop|industry(?: high| light)?|mill|pottery|substation|recycle|machinery ?drone|machinerydrone", ["industrial machinery humming", "a factory", "machines running"], "effect")
+rule(r"farm|organic farm|commune", ["farm ambience with animals", "a farmyard"], "nature")
+rule(r"residential(?: high| low| med)?|shanty", ["a residential neighbourhood ambience", "people and traffic in a town"], "nature")
+rule(r"school|university", ["children playing in a schoolyard", "a crowd of people talking"], "nature")
+rule(r"harbor|harbour|port", ["a harbour with boats and seagulls", "a harbour"], "nature")
+rule(r"blacksmith", ["a blacksmith hammering on an anvil", "hammering metal"], "effect")
+rule(r"parkland lake|lake|park", ["a park with birds by a lake", "outdoor park ambience"], "nature")
+rule(r"monument|raze|tip", ["construction and demolition noise", "rubble falling"], "effect")
+rule(r"cart(?:s)? ?(?:cart )?moving|carts cart moving|cart", ["a cart rolling on rails", "a minecart moving"], "effect")
+rule(r"place node|dig node|node", ["a block being placed", "a soft thump"], "effect")
+rule(r"static radio|static|radio|noise", ["radio static", "white noise hiss"], "effect")
+rule(r"airport pa|restaurant|lenautile restaurant", ["a busy public place with chatter", "background crowd chatter"], "nature")
+rule(r"tree howling|howling", ["an eerie howling", "wind howling"], "nature")
+rule(r"trampoline", ["a trampoline boing", "a springy bounce"], "effect")
+rule(r"icecrash|ice crash|cracking", ["ice cracking", "something cracking"], "effect")
+rule(r"card flip|flip|flop", ["a card being flipped", "a quick flip"], "effect")
+rule(r"eraser|rub", ["an eraser rubbing on paper"], "effect")
+rule(r"castanets", ["castanets clicking"], "instrument")
+rule(r"timpani", ["timpani drums", "a kettle drum roll"], "instrument")
+rule(r"xylofon\w*", ["a xylophone"], "instrument")
+rule(r"applauses?", ["applause", "a crowd clapping"], "effect")
+rule(r"fireballs?", ["a fireball whooshing", "a burst of flame"], "effect")
+rule(r"object falling|box falling", ["an object falling", "something dropping to the floor"], "effect")
+rule(r"syringe|cartridge|load", ["a mechanical click", "loading a weapon"], "effect")
+rule(r"airhammer(?: selected| used)?|jackhammer", ["a jackhammer", "a pneumatic drill"], "effect")
+rule(r"baseball|homerun", ["a baseball bat hit", "a bat hitting a ball"], "effect")
+rule(r"day|sunny day|desertday|nightime|night|good morning", ["outdoor daytime ambience", "ambient outdoor sounds"], "nature")
+rule(r"fan", ["a fan whirring", "an air fan humming"], "effect")
+rule(r"telein|teleout|emergency tele|jumppad", ["a sci-fi teleport sound", "a whooshing warp"], "effect")
+rule(r"ar pkup|health|protect|pickup|pkup|lifeup|upgrade|grow|invincible start", ["a video game power-up sound", "a game pickup chime"], "ui")
+rule(r"savebell(?: low)?|minarett", ["a bell ringing", "a chime"], "effect")
 # --- misc effects
 rule(r"pop(?:ping)?|balloon", ["a pop", "a balloon popping"], "effect")
 rule(r"slide|slip|skate|sled|ski", ["sliding on ice", "something sliding"], "effect")
@@ -269,7 +322,7 @@ def match_rules(text: str):
     return None
 
 
-MUSIC_DIRS = re.compile(r"(?:^|/)(music|musics|songs?|soundtrack|ost|tracks?|mus)(?:/|$)", re.I)
+MUSIC_DIRS = re.compile(r"(?:^|/)(music|musics|songs?|soundtrack|ost|mus)(?:/|$)", re.I)
 GENRES = ["rock", "jazz", "techno", "orchestral", "ambient", "oriental", "pirate", "celtic", "metal", "funk",
           "waltz", "blues", "reggae", "piano", "guitar", "halloween", "christmas", "epic", "battle", "dance",
           "electronic", "indian", "egypt", "chill", "spooky", "snow", "desert", "jungle", "underwater", "medieval"]
@@ -303,3 +356,353 @@ def generic(path: str):
         return {"kind": m[1], "captions": list(m[0])}
     fb = fallback(base, folders)
     return {"kind": "other", "captions": fb} if fb else None
+
+
+# --------------------------------------------------------------------------- package-specific
+def _tux_text(path: str, lang: str | None):
+    import os
+    d, fn = os.path.split(path)
+    stem = re.sub(r"_desc(_[A-Za-z@_]+)?\.ogg$", "", fn)
+    txt = os.path.join(d, stem + ".txt")
+    try:
+        lines = open(txt, encoding="utf-8", errors="replace").read().splitlines()
+    except OSError:
+        return None
+    if not lines:
+        return None
+    if lang is None:
+        return lines[0].strip()
+    for ln in lines[1:]:
+        k, _, v = ln.partition("=")
+        if k.split(".")[0] == lang:
+            return v.strip()
+    for ln in lines[1:]:
+        k, _, v = ln.partition("=")
+        if k.split(".")[0].split("_")[0] == lang.split("_")[0]:
+            return v.strip()
+    return None
+
+
+def tuxpaint(path: str):
+    fn = path.rsplit("/", 1)[-1]
+    m = re.search(r"_desc(?:_([A-Za-z@_]+))?\.ogg$", fn)
+    if m:
+        lang = m.group(1)
+        text = _tux_text(path, lang)
+        if not text:
+            return None
+        lname = LANGS.get((lang or "en").split("_")[0].split("@")[0], None)
+        if lname is None:
+            return None
+        text = text.strip().strip('"')
+        return {"kind": "speech", "lang": lname,
+                "captions": [f"a person says '{text}' in {lname}", f"someone speaking {lname}",
+                             f"a voice saying '{text}'"]}
+    if "desc" in fn.lower():
+        return None
+    if re.search(r"_(filled|outline)", fn) or re.search(r"dreydl", fn) or "/symbols/" in path \
+            or re.search(r"_[a-z]{2}(_[A-Z]{2})?\.ogg$", fn) or "/signs/" in path or "feelings" in path:
+        return None  # alphabet letters / dreidel spoken -> skip (speech, low value)
+    if "final-roll-call" in fn or "gift" in fn or "hard_candy" in fn or "santahat" in fn:
+        return None
+    return generic(path)
+
+
+def megaglest(path: str):
+    base, folders = name_tokens(path)
+    if MUSIC_DIRS.search(path) or "music" in base:
+        return {"kind": "music", "captions": music_caption(path)}
+    b = [t for t in base if t]
+    if not b:
+        return None
+    action = b[-1] if b[-1] in {"ack", "select", "attack", "die", "hit", "walk", "fly", "standing", "build",
+                                "prod", "summon", "heal", "harvest", "work", "end", "mine"} else None
+    unit = b[0]
+    if action in {"ack", "select", "standing", "prod"}:
+        if unit in ANIMAL_UNITS:
+            c = ANIMAL_UNITS[unit]
+            return {"kind": "animal", "captions": [c, c.split(" ", 1)[1].rsplit(" ", 1)[0] + " sound"]}
+        return {"kind": "speech", "captions": ["a man's voice speaking", "a soldier answering an order",
+                                               "a man saying something"]}
+    if action == "die":
+        if unit in ANIMAL_UNITS:
+            a = ANIMAL_UNITS[unit].split(" ")[1]
+            return {"kind": "animal", "captions": [f"a {a} dying", f"a {a} crying out"]}
+        if unit in {"catapult", "tower", "defense", "ab"}:
+            return {"kind": "effect", "captions": ["a wooden structure breaking apart", "a crash of debris"]}
+        return {"kind": "vocal", "captions": ["a man screaming as he dies", "a death cry", "a man grunting in pain"]}
+    if action == "hit" and unit in {"archmage", "battlemage", "summoner", "golem", "dragon", "eagle", "shaman"}:
+        return {"kind": "vocal", "captions": ["a creature grunting in pain", "a pained groan"]}
+    if action == "attack":
+        if unit in ANIMAL_UNITS:
+            c = ANIMAL_UNITS[unit]
+            return {"kind": "animal", "captions": [c.replace("mooing", "bellowing angrily"), "an angry animal"]}
+        if unit in {"archer", "fire"}:
+            return {"kind": "effect", "captions": ["an arrow being shot from a bow", "bow and arrow"]}
+        if unit in {"archmage", "battlemage", "summoner", "shaman", "daemon"}:
+            return {"kind": "effect", "captions": ["a magic spell being cast", "a magical blast"]}
+        if unit in {"swordman", "guard", "horseman", "warrior", "spearman", "stickfighter", "axe", "indiattack", "mummy"}:
+            return {"kind": "effect", "captions": ["a sword slashing", "weapons clashing in a fight", "melee combat"]}
+    return generic(path)
+
+
+def hedgewars(path: str):
+    if "/Music/" in path:
+        return {"kind": "music", "captions": music_caption(path)}
+    m = re.search(r"/voices/([^/]+)/([^/]+)\.ogg$", path, re.I)
+    if m:
+        voice = m.group(1).lower()
+        w = re.sub(r"[0-9]+$", "", m.group(2).lower()).replace("-", " ")
+        who = {"robot": "a robotic voice", "pirate": "a pirate voice", "russian": "a man with a Russian accent",
+               "singer": "a singing voice", "british": "a man with a British accent",
+               "mobster": "a gangster voice", "surfer": "a surfer dude voice", "hillbilly": "a hillbilly voice",
+               "default": "a cartoon voice", "classic": "a cartoon voice"}.get(voice, "a cartoon character")
+        if w in HW_VOCAL or w.split(" ")[0] in HW_VOCAL:
+            g = generic(w)
+            if w in {"jump", "firepunch"}:
+                g = {"kind": "vocal", "captions": ["a man grunting with effort", "a short grunt", "a hup! sound"]}
+            if g:
+                return g
+        text = HW_PHRASES.get(w)
+        if text:
+            return {"kind": "speech", "captions": [f"{who} says '{text}'", f"a cartoon voice saying '{text}'"]}
+        return None
+    return generic(path)
+
+
+SONICPI = {"ambi": "ambient", "bass": "bass", "bd": "kick drum", "drum": "drum", "elec": "electronic",
+           "guit": "guitar", "loop": "loop", "misc": "", "perc": "percussion", "sn": "snare", "tabla": "tabla",
+           "vinyl": "vinyl", "glitch": "glitch"}
+
+
+def sonicpi(path: str):
+    fn = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    toks = fn.lower().split("_")
+    if toks[0] == "loop":
+        g = generic("_".join(toks[1:]))
+        cap = "a drum loop" if not g or g["kind"] != "instrument" else g["captions"][0] + " loop"
+        return {"kind": "instrument", "captions": [cap, "a looping beat", "a rhythmic loop"]}
+    if toks[0] == "ambi":
+        return {"kind": "instrument", "captions": ["an ambient electronic drone", "atmospheric synth texture"]}
+    if toks[0] == "bd":
+        return {"kind": "instrument", "captions": ["a kick drum hit", "an electronic bass drum"]}
+    if toks[0] == "sn":
+        return {"kind": "instrument", "captions": ["a snare drum hit", "an electronic snare"]}
+    if toks[0] == "elec":
+        g = generic("_".join(toks[1:]))
+        c = g["captions"][0] if g and g["kind"] == "instrument" else "an electronic percussion hit"
+        return {"kind": "instrument", "captions": [c.replace("a ", "an electronic ", 1) if c.startswith("a ") else c,
+                                                    "an electronic drum sound"]}
+    if toks[0] == "guit":
+        return {"kind": "instrument", "captions": ["an electric guitar", "a guitar sound"]}
+    if toks[0] == "tabla":
+        return {"kind": "instrument", "captions": ["a tabla drum hit", "Indian tabla drums"]}
+    if toks[0] == "vinyl":
+        return {"kind": "instrument", "captions": ["a vinyl record scratch", "DJ scratching", "record noise"]}
+    if toks[0] == "bass":
+        return {"kind": "instrument", "captions": ["a deep bass sound", "a synth bass hit"]}
+    return generic(path)
+
+
+def hydrogen(path: str):
+    kit_dir = path.split("/drumkits/")[-1].split("/")[0] if "/drumkits/" in path else ""
+    fn = path.rsplit("/", 1)[-1]
+    low = fn.lower()
+    if "guitarstrum" in path.lower() or re.search(r"(major|minor|sharp|flat)", low):
+        m = re.match(r"([A-Ga-g])(sharp|flat)?(major|minor)?(7b)?_?(UP|DOWN)?", fn.replace("-", "_"), re.I)
+        if m:
+            note = m.group(1).upper() + {"sharp": " sharp", "flat": " flat"}.get((m.group(2) or "").lower(), "")
+            q = (m.group(3) or "major").lower()
+            d = (m.group(5) or "").lower()
+            dirw = {"up": " upwards", "down": " downwards"}.get(d, "")
+            return {"kind": "instrument", "captions": [f"a guitar strumming a {note} {q} chord{dirw}",
+                                                       "an acoustic guitar strum", "a guitar chord"]}
+    abbrev = {"tm": "tom", "rd": "ride", "ft": "floortom", "cc": "crash", "rc": "ride", "ho": "hihat",
+              "hc": "hihat", "sr": "snare rim", "rs": "rimshot", "bl": "kick", "beats": "drum"}
+    t0 = tokens(fn)
+    if t0 and t0[0] in abbrev:
+        fn = abbrev[t0[0]] + ".wav"
+    if "waterglass" in low:
+        return {"kind": "instrument", "captions": ["a glass being struck", "a ringing glass tone"]}
+    if "cajon" in low:
+        return {"kind": "instrument", "captions": ["a cajon drum hit", "a wooden box drum"]}
+    g = generic(fn)
+    if g is None or g["kind"] not in {"instrument"}:
+        g2 = generic(path)
+        if g2 and g2["kind"] == "instrument":
+            g = g2
+    if g is None or g["kind"] != "instrument":
+        g = {"kind": "instrument", "captions": ["a drum hit", "a percussion sound"]}
+    if g and "808" in kit_dir.lower() or "electric" in kit_dir.lower() or "tr808" in kit_dir.lower():
+        g = dict(g)
+        g["captions"] = g["captions"] + ["a drum machine sound"]
+    return g
+
+
+def klettres(path: str):
+    m = re.search(r"/klettres/([^/]+)/(alpha|syllab)[^/]*/([^/]+)\.(ogg|wav)$", path)
+    if not m:
+        return None
+    lang = LANGS.get(m.group(1).split("_")[0].split(".")[0], None)
+    if not lang:
+        return None
+    name = re.sub(r"-\d+$", "", m.group(3))
+    if m.group(2) == "alpha":
+        return {"kind": "speech", "captions": [f"a person saying the letter '{name}' in {lang}",
+                                               f"someone speaking {lang}"]}
+    return {"kind": "speech", "captions": [f"a person saying the syllable '{name}' in {lang}",
+                                           f"someone speaking {lang}"]}
+
+
+_AST = None
+
+
+def asterisk(path: str):
+    global _AST
+    if _AST is None:
+        import gzip
+        _AST = {}
+        try:
+            with gzip.open("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz", "rt",
+                           errors="replace") as f:
+                for ln in f:
+                    k, sep, v = ln.partition(":")
+                    if sep and v.strip():
+                        _AST[k.strip()] = v.strip()
+        except OSError:
+            pass
+    m = re.search(r"/sounds/[^/]+/(.+)\.wav$", path)
+    if not m:
+        return None
+    text = _AST.get(m.group(1))
+    if not text or len(text) > 200:
+        return None
+    text = text.replace("'", "’").strip("[] ")
+    return {"kind": "speech", "captions": [f"a woman on a phone line says: '{text}'",
+                                           "a recorded telephone announcement", "a woman's voice on the phone"]}
+
+
+def theme(path: str):
+    fn = path.rsplit("/", 1)[-1]
+    g = generic(fn)
+    if g is None:
+        return {"kind": "ui", "captions": ["a desktop notification chime", "a system sound"]}
+    if g["kind"] == "other":
+        g = {"kind": "ui", "captions": ["a desktop notification chime", "a computer system sound"] }
+    return g
+
+
+def gcompris(path: str):
+    low = path.lower()
+    if "/explore_world_music/" in low or "backgroundmusic" in low:
+        return {"kind": "music", "captions": music_caption(path)}
+    fn = path.rsplit("/", 1)[-1]
+    if fn.startswith("LR") or "memory-sound" in low:
+        name = fn[2:] if fn.startswith("LR") else fn
+        nm = " ".join(tokens(name))
+        g = generic(name)
+        if g:
+            g = dict(g)
+            if nm:
+                g["captions"] = g["captions"] + [nm]
+            return g
+    return generic(path)
+
+
+def lmms(path: str):
+    low = path.lower()
+    if "/waveforms/" in low or "/shapes/" in low:
+        return None  # single-cycle waveforms
+    return generic(path)
+
+
+HANDLERS = {
+    "tuxpaint-stamps-default": tuxpaint, "megaglest-data": megaglest, "hedgewars-data": hedgewars,
+    "sonic-pi-samples": sonicpi, "hydrogen-drumkits": hydrogen, "hydrogen-drumkits-effects": hydrogen,
+    "hydrogen-data": hydrogen, "klettres-data": klettres, "asterisk-core-sounds-en-wav": asterisk,
+    "sound-theme-freedesktop": theme, "oxygen-sounds": theme, "yaru-theme-sound": theme,
+    "deepin-sound-theme": theme, "lomiri-sounds": theme, "gcompris-qt-data": gcompris, "lmms-common": lmms,
+}
+
+
+VOICE_CMD = re.compile(r"/(coms|voice|voices|announcer|vo|taunts?|player)/", re.I)
+VOICE_WORDS = {"taunt", "teamshoot", "freelance", "needhelp", "coverme", "incoming", "attackinfive", "defend",
+               "meet", "seenflag", "flagseen", "kills", "welcome", "fragsleft", "capture", "waypoint", "affirmative",
+               "camphere", "defendthebase", "followme", "getsomeskulls", "getthatflag", "gettingourflag",
+               "gofortheflag", "imfollowing", "imgoingin", "imtheleader", "negative", "no", "yes", "rogerthat",
+               "whereareyou", "damnit", "gogogo", "hangon", "luckyshot", "niceshot", "noproblem", "sorry", "suckit",
+               "thanks", "multikill", "excellent", "welldone", "congratulations", "attack", "left", "right",
+               "announcer", "robotic", "hello", "kill", "to", "count", "one", "two", "three", "four", "five",
+               "prepare", "fight", "go", "ready", "impressive", "headshot", "firstblood", "humiliation"}
+
+
+def arena_voice(path):
+    base, folders = name_tokens(path)
+    if not base:
+        return None
+    if (VOICE_CMD.search(path) and base[0] in VOICE_WORDS) or (base and base[0] in VOICE_WORDS and
+                                                              ("announcer" in folders or "coms" in folders)):
+        return {"kind": "speech", "captions": ["a man's voice shouting a command", "a video game announcer voice",
+                                               "a man speaking"]}
+    return None
+
+
+def freedroid(path):
+    if "/voice_samples/" in path or "first_contact" in path.lower() or "start_attack" in path.lower():
+        return {"kind": "speech", "captions": ["a robotic voice speaking", "a synthesized robot voice",
+                                               "a computer voice"]}
+    if re.search(r"(cantrepair|icantcarry|not_enough|requiresbothhands|thou_art|tux_this)", path, re.I):
+        return {"kind": "speech", "captions": ["a man's voice speaking", "a character saying a short phrase"]}
+    return generic(path)
+
+
+def trigger(path):
+    if "/codriver/" in path.lower() or re.search(r"/(chicane|hairpin|left|right|finish|square|medium|flat|"
+                                                r"hard|long|cut|into|tarmac|mud|grass)\d*\.", path.lower()):
+        return {"kind": "speech", "captions": ["a rally co-driver calling out directions", "a man's voice speaking"]}
+    return generic(path)
+
+
+def caption_for(package: str, path: str):
+    """Return {"kind", "captions": [...]} or None to skip this source file."""
+    h = HANDLERS.get(package)
+    low = path.lower()
+    if h is None and MUSIC_DIRS.search(path):
+        return {"kind": "music", "captions": music_caption(path)}
+    if package == "nexuiz-data" and "/tutorial/" in low:
+        return {"kind": "speech", "captions": ["a man explaining a video game tutorial", "a man speaking"]}
+    if "/announcer/" in low or "announcer" in low.rsplit("/", 1)[-1]:
+        return {"kind": "speech", "captions": ["a video game announcer voice", "a man announcing something",
+                                               "a robotic announcer voice"]}
+    if package == "teeworlds-data" and "vo_teefault" in low:
+        return {"kind": "vocal", "captions": ["a cute cartoon character's short vocal sound",
+                                              "a squeaky cartoon voice"]}
+    if package == "warmux-data" and "/voices/" in low:
+        if "injured" in low or "hurt" in low:
+            return {"kind": "vocal", "captions": ["a cartoon character grunting in pain", "a pained yelp"]}
+        return {"kind": "speech", "captions": ["a cartoon voice speaking", "a character saying a short phrase"]}
+    if h is None and package in ("nexuiz-data", "openarena-data", "redeclipse-data", "warmux-data",
+                                 "supertuxkart-data", "teeworlds-data", "scorched3d-data"):
+        r = arena_voice(path)
+        if r:
+            return r
+    if package == "freedroidrpg-data":
+        h = freedroid
+    if package == "trigger-rally-data":
+        h = trigger
+    if h is not None:
+        r = h(path)
+    elif MUSIC_DIRS.search(path):
+        r = {"kind": "music", "captions": music_caption(path)}
+    else:
+        r = generic(path)
+    if r and r.get("captions"):
+        seen, caps = set(), []
+        for c in r["captions"]:
+            c = re.sub(r"\s+", " ", c).strip()
+            if c and c.lower() not in seen:
+                seen.add(c.lower())
+                caps.append(c)
+        r["captions"] = caps[:4]
+        return r
+    return None

@@ -1,4 +1,5 @@
 """Minimal reader for Qt binary resource files (.rcc), used for gcompris-qt-data sounds."""
+
 from __future__ import annotations
 
 import struct
@@ -15,29 +16,30 @@ def read_rcc(path: str):
     esize = 14 if version == 1 else 22
 
     def name(off):
-        n = struct.unpack(">H", buf[names_off + off: names_off + off + 2])[0]
-        s = buf[names_off + off + 6: names_off + off + 6 + 2 * n]
+        n = struct.unpack(">H", buf[names_off + off : names_off + off + 2])[0]
+        s = buf[names_off + off + 6 : names_off + off + 6 + 2 * n]
         return s.decode("utf-16-be", errors="replace")
 
     def walk(idx, prefix):
         base = tree_off + idx * esize
-        name_off, flags = struct.unpack(">IH", buf[base: base + 6])
+        name_off, flags = struct.unpack(">IH", buf[base : base + 6])
         nm = "" if idx == 0 else name(name_off)
         p = f"{prefix}/{nm}" if nm else prefix
         if flags & 0x02:
-            count, first = struct.unpack(">II", buf[base + 6: base + 14])
+            count, first = struct.unpack(">II", buf[base + 6 : base + 14])
             for c in range(first, first + count):
                 yield from walk(c, p)
         else:
-            doff = struct.unpack(">I", buf[base + 10: base + 14])[0]
+            doff = struct.unpack(">I", buf[base + 10 : base + 14])[0]
             start = data_off + doff
-            size = struct.unpack(">I", buf[start: start + 4])[0]
-            data = buf[start + 4: start + 4 + size]
+            size = struct.unpack(">I", buf[start : start + 4])[0]
+            data = buf[start + 4 : start + 4 + size]
             if flags & 0x01:
                 data = zlib.decompress(data[4:])
             elif flags & 0x04:
                 try:
                     import zstandard  # optional
+
                     data = zstandard.ZstdDecompressor().decompress(data)
                 except Exception:
                     return
@@ -48,5 +50,6 @@ def read_rcc(path: str):
 
 if __name__ == "__main__":
     import sys
+
     for p, d in read_rcc(sys.argv[1]):
         print(len(d), p)
