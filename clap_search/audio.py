@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -51,7 +52,8 @@ def _check_readable(path: Path) -> None:
 
 
 def _load_soundfile(path: Path, target_sr: int) -> tuple[np.ndarray, AudioInfo]:
-    with sf.SoundFile(str(path)) as f:
+    # bytes: soundfile encodes str paths strictly, so non-UTF-8 names would not open.
+    with sf.SoundFile(os.fsencode(path)) as f:
         info = AudioInfo(f.frames / f.samplerate if f.samplerate else 0.0, f.samplerate, f.channels, f.format)
         resampler = None if f.samplerate == target_sr else soxr.ResampleStream(
             f.samplerate, target_sr, 1, dtype="float32", quality="HQ"

@@ -260,14 +260,24 @@ class Library:
             seconds = s.scalar(select(func.sum(File.duration)).where(File.status == STATUS_OK)) or 0.0
             segments = s.scalar(select(func.count(Segment.id))) or 0
             failures = s.execute(
-                select(File.path, File.error).where(File.status == STATUS_FAILED).order_by(File.path).limit(max_failures)
+                select(File.path, File.error)
+                .where(File.status == STATUS_FAILED)
+                .order_by(File.path)
+                .limit(max_failures)
             ).all()
             meta = s.get(Meta, 1)
         db_bytes = sum(_size(self.root / (DB_NAME + suffix)) for suffix in ("", "-wal", "-shm"))
         return LibraryStats(
-            root=self.root, files=ok, failed=failed, segments=segments, audio_seconds=float(seconds),
-            model=self.model(), index_type=meta.index_type if meta else "flat", db_bytes=db_bytes,
-            index_bytes=_size(self.index_path), failures=[(p, e or "") for p, e in failures],
+            root=self.root,
+            files=ok,
+            failed=failed,
+            segments=segments,
+            audio_seconds=float(seconds),
+            model=self.model(),
+            index_type=meta.index_type if meta else "flat",
+            db_bytes=db_bytes,
+            index_bytes=_size(self.index_path),
+            failures=[(p, e or "") for p, e in failures],
         )
 
 

@@ -156,7 +156,7 @@ class VectorStore:
             index = faiss.read_index(str(path))
         except RuntimeError:
             return None
-        return cls(dim, meta.get("kind", FLAT), faiss.downcast_index(index))
+        return cls(dim, meta.get("kind", FLAT), index)
 
 
 def sidecar(path: Path) -> Path:

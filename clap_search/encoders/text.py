@@ -15,7 +15,9 @@ def load_tokenizer() -> BertTokenizerFast:
     """The uncased BERT WordPiece vocabulary shipped with the package (no hub access)."""
     vocab = resources.files("clap_search") / "assets" / "vocab.txt"
     with resources.as_file(vocab) as path:
-        return BertTokenizerFast(vocab_file=str(path), do_lower_case=True)
+        # Positional on purpose: transformers 4 names it `vocab_file`, 5 names it `vocab` and
+        # silently ignores `vocab_file=`, leaving an empty vocabulary (every word -> [UNK]).
+        return BertTokenizerFast(str(path), do_lower_case=True)
 
 
 class TextEncoder(nn.Module):

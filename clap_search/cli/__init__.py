@@ -1,0 +1,1 @@
+"""The `clap-search` command line: thin Typer commands around the library."""

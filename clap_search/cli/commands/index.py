@@ -1,0 +1,110 @@
+"""`clap-search index DIR`: add a folder of sounds to the library, or bring it up to date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from clap_search.cli import render
+from clap_search.cli.options import (
+    DeviceOpt,
+    JsonOpt,
+    LibraryOpt,
+    ModelOpt,
+    VerboseOpt,
+    load_embedder,
+    open_library,
+)
+
+SHOWN_FAILURES = 20
+
+
+class RichProgress:
+    """The indexer's progress as a Rich bar on stderr: files, audio hours, speed, ETA."""
+
+    def __init__(self) -> None:
+        self.bar = Progress(
+            TextColumn("indexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[hours]:.2f} h audio"),
+            TextColumn("{task.fields[rate]:.1f}x realtime"),
+            TimeRemainingColumn(),
+            console=render.stderr(),
+            transient=True,
+        )
+        self.task = self.bar.add_task("index", total=None, hours=0.0, rate=0.0)
+        self.audio = 0.0
+
+    def start(self, total_files: int) -> None:
+        self.bar.update(self.task, total=total_files)
+
+    def advance(self, audio_seconds: float) -> None:
+        self.audio += audio_seconds
+        elapsed = self.bar.tasks[0].elapsed or 1e-9
+        self.bar.update(self.task, advance=1, hours=self.audio / 3600, rate=self.audio / elapsed)
+
+
+def _summary_json(summary: Any) -> dict[str, Any]:
+    keys = ("added", "updated", "unchanged", "removed", "moved", "failed", "seconds", "audio_seconds")
+    out = {key: getattr(summary, key) for key in keys}
+    out["failures"] = [{"path": p, "error": e} for p, e in summary.failures]
+    out["warnings"] = summary.warnings
+    return out
+
+
+def _summary_table(summary: Any) -> Table:
+    table = Table(title="index summary", title_justify="left")
+    for name in ("added", "updated", "unchanged", "removed", "moved", "failed"):
+        table.add_column(name, justify="right")
+    table.add_row(
+        *(str(getattr(summary, n)) for n in ("added", "updated", "unchanged", "removed", "moved", "failed"))
+    )
+    return table
+
+
+def index(
+    folder: Annotated[Path, typer.Argument(help="Folder (or single file) of sounds to index.")],
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Forget everything and re-embed with --model.")
+    ] = False,
+    library: LibraryOpt = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = "auto",
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Index a folder of sounds; a second run only reads what changed.
+
+    Example: clap-search index ~/sounds --model tiny
+    """
+    from clap_search.db import path_key
+    from clap_search.errors import NotFoundError
+    from indexer.pipeline import index_folder
+
+    if not folder.exists():
+        raise NotFoundError(f"no such file or folder: {path_key(folder)}")
+    lib = open_library(library, create=True)
+    embedder = load_embedder(model, device, None if rebuild else lib)
+    progress = RichProgress()
+    with progress.bar:
+        summary = index_folder(lib, folder, embedder, progress=progress, rebuild=rebuild)
+    if as_json:
+        render.json_lines([_summary_json(summary)])
+        return
+    out, err = render.stdout(), render.stderr()
+    for warning in summary.warnings:
+        err.print(f"warning: {warning}", markup=False)
+    out.print(_summary_table(summary))
+    for path, reason in summary.failures[:SHOWN_FAILURES]:
+        out.print(f"failed: {path}: {reason}", markup=False)
+    if len(summary.failures) > SHOWN_FAILURES:
+        out.print(f"... and {len(summary.failures) - SHOWN_FAILURES} more (see `clap-search status`)")
+    rate = summary.audio_seconds / summary.seconds if summary.seconds else 0.0
+    out.print(
+        f"{summary.audio_seconds / 3600:.2f} h of audio in {summary.seconds:.1f} s ({rate:.1f}x realtime)"
+    )

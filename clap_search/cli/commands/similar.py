@@ -1,0 +1,52 @@
+"""`clap-search similar FILE`: find the sounds closest to a sound, in the library or not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clap_search.cli import render
+from clap_search.cli.options import (
+    DeviceOpt,
+    JsonOpt,
+    LibraryOpt,
+    ModelOpt,
+    TopKOpt,
+    VerboseOpt,
+    load_embedder,
+    open_library,
+)
+
+
+def similar(
+    file: Annotated[Path, typer.Argument(help="An audio file, inside the library or not.")],
+    k: TopKOpt = 10,
+    include_self: Annotated[
+        bool, typer.Option("--include-self", help="Let a library file match itself.")
+    ] = False,
+    per_file: Annotated[int, typer.Option("--per-file", min=1, help="Hits per file.")] = 1,
+    library: LibraryOpt = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = "auto",
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Search the library by sound (best window against any window of FILE).
+
+    Example: clap-search similar ~/sounds/door_slam_03.wav -k 5 --json
+    """
+    from clap_search.db import path_key
+    from clap_search.errors import NotFoundError
+    from clap_search.query import similar as find_similar
+
+    if not file.exists():
+        raise NotFoundError(f"no such file: {path_key(file)}")
+    lib = open_library(library)
+    embedder = load_embedder(model, device, lib)
+    hits = find_similar(lib, embedder, file, k=k, include_self=include_self, per_file=per_file)
+    if as_json:
+        render.json_lines(hit.to_json() for hit in hits)
+    else:
+        render.stdout().print(render.hits_table(hits, f"sounds like {path_key(file)}"))

@@ -1,0 +1,279 @@
+"""Searching a library: text -> sounds, sound -> sounds, and zero-shot classification of files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clap_search.audio import load_audio
+from clap_search.db import STATUS_OK, File, Segment, blob_to_vectors, path_key, under
+from clap_search.embed import Embedder
+from clap_search.errors import AudioReadError, NotFoundError, UsageError
+from clap_search.library import Library
+
+FIRST_FETCH = 64
+ID_CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching window: `start`..`end` seconds inside `path`."""
+
+    path: str
+    score: float
+    start: float
+    end: float
+    segment_id: int
+    file_id: int
+    duration: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata filters applied before ranking, so k results still come back."""
+
+    under: str | None = None
+    min_duration: float | None = None
+    max_duration: float | None = None
+
+
+@dataclass
+class Classification:
+    """Zero-shot result for one file; `error` is set (and scores empty) when it could not be read."""
+
+    path: str
+    label: str | None
+    score: float
+    scores: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "label": self.label, "score": self.score, "scores": self.scores}
+
+
+def _allowed(session: Session, filters: Filters | None) -> np.ndarray | None:
+    if filters is None or filters == Filters():
+        return None
+    stmt = select(Segment.id).join(File)
+    if filters.under:
+        stmt = stmt.where(under(path_key(filters.under)))
+    if filters.min_duration is not None:
+        stmt = stmt.where(File.duration >= filters.min_duration)
+    if filters.max_duration is not None:
+        stmt = stmt.where(File.duration <= filters.max_duration)
+    return np.array(session.scalars(stmt).all(), dtype=np.int64)
+
+
+def _chunks(ids: Sequence[int]) -> list[list[int]]:
+    return [list(ids[i : i + ID_CHUNK]) for i in range(0, len(ids), ID_CHUNK)]
+
+
+def _best_windows(
+    library: Library, queries: np.ndarray, fetch: int, allowed: np.ndarray | None
+) -> dict[int, float]:
+    """Segment id -> best score over the query windows, from each window's top `fetch`."""
+    scores, ids = library.store.search(queries, fetch, allowed)
+    best: dict[int, float] = {}
+    for sid, score in zip(ids.ravel().tolist(), scores.ravel().tolist()):
+        if sid >= 0 and score > best.get(sid, -np.inf):
+            best[sid] = score
+    return best
+
+
+def _file_of(session: Session, seg_ids: Sequence[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for chunk in _chunks(seg_ids):
+        rows = session.execute(select(Segment.id, Segment.file_id).where(Segment.id.in_(chunk)))
+        out.update((sid, fid) for sid, fid in rows)
+    return out
+
+
+def _rank_files(
+    library: Library, queries: np.ndarray, k: int, allowed: np.ndarray | None, exclude: int | None
+) -> list[tuple[int, int, float]]:
+    """(file id, best segment id, score) of the k best files; fetches more until k distinct files."""
+    total = len(allowed) if allowed is not None else len(library.store)
+    fetch = min(total, max(FIRST_FETCH, 4 * k))
+    with library.session() as s:
+        while True:
+            best = _best_windows(library, queries, fetch, allowed)
+            files: dict[int, tuple[int, float]] = {}
+            owner = _file_of(s, list(best))
+            for sid, score in sorted(best.items(), key=lambda kv: -kv[1]):
+                fid = owner[sid]
+                if fid != exclude and fid not in files:
+                    files[fid] = (sid, score)
+            if len(files) >= k or fetch >= total:
+                return [(fid, sid, sc) for fid, (sid, sc) in list(files.items())[:k]]
+            fetch = min(total, fetch * 4)
+
+
+def _more_windows(
+    library: Library, queries: np.ndarray, file_ids: list[int], per_file: int
+) -> list[tuple[int, float]]:
+    """The `per_file` best windows of each chosen file, exactly (a small filtered search)."""
+    with library.session() as s:
+        rows = s.execute(select(Segment.id, Segment.file_id).where(Segment.file_id.in_(file_ids))).all()
+    owner = dict(rows)
+    best = _best_windows(library, queries, len(owner), np.array(list(owner), dtype=np.int64))
+    taken: dict[int, int] = {}
+    out = []
+    for sid, score in sorted(best.items(), key=lambda kv: -kv[1]):
+        if taken.get(owner[sid], 0) < per_file:
+            taken[owner[sid]] = taken.get(owner[sid], 0) + 1
+            out.append((sid, score))
+    return out
+
+
+def _hits(library: Library, scored: list[tuple[int, float]]) -> list[Hit]:
+    with library.session() as s:
+        rows = s.execute(
+            select(Segment.id, Segment.start, Segment.end, File.id, File.path, File.duration)
+            .join(File)
+            .where(Segment.id.in_([sid for sid, _ in scored]))
+        ).all()
+    info = {r[0]: r for r in rows}
+    return [
+        Hit(info[sid][4], float(score), info[sid][1], info[sid][2], sid, info[sid][3], info[sid][5])
+        for sid, score in scored
+    ]
+
+
+def search_vectors(
+    library: Library,
+    queries: np.ndarray,
+    k: int = 10,
+    per_file: int = 1,
+    filters: Filters | None = None,
+    exclude_file: int | None = None,
+) -> list[Hit]:
+    """Best files for query vectors (a file scores its best window against any query row)."""
+    if k < 1 or per_file < 1:
+        raise UsageError("-k and --per-file must be at least 1")
+    if library.model() is None or len(library.store) == 0:
+        return []
+    with library.session() as s:
+        allowed = _allowed(s, filters)
+    ranked = _rank_files(library, np.atleast_2d(queries), k, allowed, exclude_file)
+    if per_file == 1:
+        scored = [(sid, score) for _, sid, score in ranked]
+    else:
+        scored = _more_windows(library, np.atleast_2d(queries), [fid for fid, _, _ in ranked], per_file)
+    return _hits(library, scored)
+
+
+def search_text(
+    library: Library,
+    embedder: Embedder,
+    text: str,
+    k: int = 10,
+    per_file: int = 1,
+    filters: Filters | None = None,
+) -> list[Hit]:
+    """Sounds matching a description, best first."""
+    if not text.strip():
+        raise UsageError('empty query: describe a sound, e.g. clap-search query "dog barking in rain"')
+    library.check_model(embedder.identity)
+    return search_vectors(library, embedder.embed_texts([text]), k, per_file, filters)
+
+
+def _indexed_vectors(library: Library, path: Path) -> tuple[int, np.ndarray] | None:
+    """(file id, stored window vectors) when `path` is in the library and unchanged on disk."""
+    st = path.stat()
+    with library.session() as s:
+        row = s.scalar(select(File).where(File.path == path_key(path), File.status == STATUS_OK))
+        if row is None or (row.size, row.mtime) != (st.st_size, st.st_mtime):
+            return None
+        blobs = s.scalars(select(Segment.vector).where(Segment.file_id == row.id).order_by(Segment.id)).all()
+        return row.id, blob_to_vectors(list(blobs), library.dim)
+
+
+def audio_vectors(embedder: Embedder, path: str | os.PathLike[str]) -> np.ndarray:
+    """Decode and embed a file that is not (or not currently) in the library."""
+    p = Path(path)
+    if not p.exists():
+        raise NotFoundError(f"no such file: {path_key(p)}")
+    if p.is_dir():
+        raise UsageError(f"{path_key(p)} is a folder: give one audio file")
+    wave, _ = load_audio(p, embedder.sample_rate)
+    return embedder.embed_wave(wave).vectors
+
+
+def similar(
+    library: Library,
+    embedder: Embedder,
+    path_or_wave: str | os.PathLike[str] | np.ndarray,
+    k: int = 10,
+    include_self: bool = False,
+    per_file: int = 1,
+    filters: Filters | None = None,
+) -> list[Hit]:
+    """Sounds closest to a file or waveform; a library file reuses its stored vectors."""
+    library.check_model(embedder.identity)
+    self_id = None
+    if isinstance(path_or_wave, np.ndarray):
+        queries = embedder.embed_wave(path_or_wave).vectors
+    else:
+        p = Path(path_or_wave).expanduser()
+        stored = _indexed_vectors(library, p) if p.is_file() and library.model() else None
+        if stored is not None:
+            self_id, queries = stored
+        else:
+            queries = audio_vectors(embedder, p)
+            with library.session() as s:
+                self_id = s.scalar(select(File.id).where(File.path == path_key(p)))
+    exclude = None if include_self else self_id
+    return search_vectors(library, queries, k, per_file, filters, exclude_file=exclude)
+
+
+def clean_labels(labels: Sequence[str]) -> list[str]:
+    out = list(dict.fromkeys(label.strip() for label in labels if label.strip()))
+    if len(out) < 2:
+        raise UsageError('give at least two labels, e.g. --labels "dog,cat,rain" or --labels-file FILE')
+    return out
+
+
+def classify(
+    embedder: Embedder,
+    files: Sequence[str | os.PathLike[str]],
+    labels: Sequence[str],
+    template: str | None = None,
+    library: Library | None = None,
+) -> list[Classification]:
+    """Zero-shot labels per file: softmax(logit_scale * cosine) per window, then the MEAN over windows.
+
+    The mean rewards a label present through the file; a short event in a long file scores lower
+    than under max-pooling. Unreadable files come back with `error` set instead of raising.
+    """
+    names = clean_labels(labels)
+    text = embedder.embed_texts(embedder.prompts(names, template))
+    scale = float(embedder.model.logit_scale.detach())
+    use_library = library is not None and library.model() is not None
+    if use_library:
+        library.check_model(embedder.identity, doing="classify")
+    results = []
+    for f in files:
+        key = path_key(f)
+        try:
+            stored = _indexed_vectors(library, Path(f)) if use_library and Path(f).is_file() else None
+            vectors = stored[1] if stored is not None else audio_vectors(embedder, f)
+        except (AudioReadError, NotFoundError, UsageError, OSError) as exc:
+            results.append(Classification(key, None, 0.0, error=str(exc)))
+            continue
+        logits = scale * vectors @ text.T
+        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        mean = probs.mean(axis=0)
+        best = int(mean.argmax())
+        results.append(Classification(key, names[best], float(mean[best]), dict(zip(names, mean.tolist()))))
+    return results

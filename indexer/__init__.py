@@ -1,0 +1,1 @@
+"""The indexer: scan -> decode -> embed -> write, one small stage per module."""

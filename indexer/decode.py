@@ -1,0 +1,88 @@
+"""Stage 2: hash and decode files in worker threads, a bounded few ahead of the consumer."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from clap_search.audio import AudioInfo, load_audio
+from clap_search.embed import Segments
+from clap_search.errors import AudioReadError
+from indexer.scan import Candidate
+
+HASH_CHUNK = 1 << 20
+
+
+@dataclass
+class Decoded:
+    """One file on its way to the database: audio, or the reason it failed, or where it moved from."""
+
+    candidate: Candidate
+    content_hash: str | None = None
+    wave: np.ndarray | None = None
+    info: AudioInfo | None = None
+    error: str | None = None
+    moved_from: int | None = None
+    segments: Segments | None = None
+
+
+def content_hash(path: str) -> str:
+    """blake2b-128 of the raw bytes: recognises a moved file without decoding it."""
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        while chunk := f.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _reason(exc: Exception, path: str) -> str:
+    return str(exc).replace(path + ": ", "")  # the row already says which file
+
+
+def decode_one(candidate: Candidate, sample_rate: int, vanished: dict[str, int] | None = None) -> Decoded:
+    """Never raises: a file that cannot be read comes back with `error` set."""
+    item = Decoded(candidate, error=candidate.error)
+    if item.error:
+        return item
+    try:
+        item.content_hash = content_hash(candidate.path)
+        # pop: when two new copies match one vanished file, only the first counts as the move.
+        moved = vanished.pop(item.content_hash, None) if vanished else None
+        if moved is not None:
+            item.moved_from = moved
+            return item
+        item.wave, item.info = load_audio(candidate.path, sample_rate)
+    except AudioReadError as exc:
+        item.error = _reason(exc, candidate.path)
+    except OSError as exc:
+        item.error = exc.strerror or str(exc)
+    except Exception as exc:  # noqa: BLE001 - any decoder bug is one failed file, not a dead run
+        item.error = f"cannot decode ({type(exc).__name__}: {exc})"
+    return item
+
+
+def decode_all(
+    candidates: Iterable[Candidate],
+    sample_rate: int,
+    vanished: dict[str, int] | None = None,
+    workers: int = 2,
+    prefetch: int = 2,
+) -> Iterator[Decoded]:
+    """Decoded files in input order; at most `prefetch` wait decoded in memory (long files are big)."""
+    pending: deque[Future[Decoded]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
+        try:
+            for cand in candidates:
+                pending.append(pool.submit(decode_one, cand, sample_rate, vanished))
+                if len(pending) > prefetch:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for fut in pending:
+                fut.cancel()
