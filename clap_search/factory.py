@@ -42,8 +42,11 @@ def resolve_device(device: str) -> torch.device:
 
 
 def available_models() -> list[str]:
-    names = [p.name for p in bundled_checkpoint().parent.parent.iterdir() if (p / "model.safetensors").exists()]
-    return sorted(names) + list(RANDOM_MODELS)
+    folder = bundled_checkpoint().parent.parent
+    if not folder.is_dir():
+        return list(RANDOM_MODELS)
+    bundled = [p.name for p in folder.iterdir() if (p / "model.safetensors").exists()]
+    return sorted(bundled) + list(RANDOM_MODELS)
 
 
 def create_model(

@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
+    except click.ClickException as exc:  # bad usage: one line too, like every other error
+        print(f"error: {exc.format_message()} (see clap-search --help)", file=sys.stderr)
         return exc.exit_code
     except (KeyboardInterrupt, click.exceptions.Abort):
         print(
