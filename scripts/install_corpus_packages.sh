@@ -9,4 +9,4 @@ apt-get install -y --no-install-recommends \
   lmms-common klettres-data asterisk-core-sounds-en-wav asterisk-core-sounds-en nexuiz-data openarena-data \
   supertuxkart-data naev-data scorched3d-data lincity-ng-data minetest-data teeworlds-data trigger-rally-data \
   extremetuxracer-data wordwarvi-sound endless-sky-data freeciv-data powermanga-data \
-  fluidsynth fluid-soundfont-gm timgm6mb-soundfont ffmpeg
+  flightgear-data-base fluidsynth fluid-soundfont-gm timgm6mb-soundfont ffmpeg

@@ -59,27 +59,47 @@ def rule(pattern, caps, kind="effect"):
     R.append((re.compile(r"(?:^| )(?:" + pattern + r")(?: |$)"), caps, kind))
 
 
+# --- priority rules (multi-word names that a later single-word rule would mis-caption)
+rule(r"glass doors? (?:open|close|opening|closing)?|doors glass door(?: open| close)?", ["a glass door sliding open or shut", "a door opening", "a door closing"], "effect")
+rule(r"doors? (?:close|closing|closed|slam|shut)|doors door close|close door", ["a door closing", "a door slamming shut", "a door"], "effect")
+rule(r"shotgun fire|gun ?fire|fire gun|fire weapon", ["a gunshot", "a gun firing", "gunfire"], "effect")
+rule(r"wind ?mill(?: h ?tech)?|windmill\w*", ["a windmill turning", "a creaking windmill", "machinery turning in the wind"], "effect")
+rule(r"church ?bells?|churchbell", ["a church bell ringing", "church bells", "a bell tolling"], "effect")
+rule(r"car ?horn|carhorn|horn honk|honk", ["a car horn honking", "a car horn", "a horn beeping"], "effect")
+rule(r"alarm clock", ["an alarm clock ringing", "an alarm going off"], "effect")
+rule(r"sea ?waves|ocean ?waves|oceanwaves", ["sea waves crashing on the shore", "ocean waves", "waves on a beach"], "nature")
+rule(r"frogs? in pond\w*|frogs in pond during storm", ["frogs croaking in a pond", "a frog croaking"], "animal")
+rule(r"(?:storm|blow|hollow|waste|dizzy)wind", ["wind blowing", "howling wind", "a gust of wind"], "nature")
+rule(r"stormrain", ["rain falling", "a rainstorm", "heavy rain pouring down"], "nature")
+rule(r"stormbolts", ["thunder rumbling", "a thunderstorm with lightning", "a thunderclap"], "nature")
+rule(r"nightcrickets|cycadas|cicadas?|night crickets", ["crickets chirping at night", "insects chirping", "cicadas buzzing"], "animal")
+rule(r"cavedrip", ["water dripping in a cave", "water drops echoing"], "nature")
+rule(r"distant cars", ["distant traffic noise", "cars passing in the distance", "a car engine far away"], "nature")
+rule(r"horse (?:elf )?canter|canter|gallop(?:ing)?|hooves", ["a horse galloping", "horse hooves clopping", "hoofbeats of a horse"], "animal")
+rule(r"haha\w*", ["a person laughing", "laughing", "someone laughing out loud"], "vocal")
+rule(r"(?:gryphon )?shriek", ["a creature shrieking", "a bird of prey screeching"], "animal")
+rule(r"(?:wp \w+|campingrifle|crylink|electro|fireball|grenade|hagar|hook|hookbomb|lasergun|rocket|strength|uzi|bfg|lg|lance|guardian|spaceship|shotty|laser|minelayer|nex|rifle|seeker|tag|porto) fire(?: wv| \w)?", ["a weapon firing", "a video game gun shot", "a sci-fi weapon firing"], "effect")
 # --- animals
 rule(r"dog (?:bark|barking)|dogs?|bark(?:ing)?|puppy|woof|growl dog", ["a dog barking", "dog bark", "a barking dog"], "animal")
 rule(r"black ?cat|cats?|meow|miaow|kitten", ["a cat meowing", "cat meow", "a cat"], "animal")
 rule(r"cows?(?: white)?|moo|bull|bison|cattle|ox", ["a cow mooing", "cow moo", "cattle lowing"], "animal")
-rule(r"rooster|cock|cockerel", ["a rooster crowing", "cock-a-doodle-doo", "a rooster"], "animal")
+rule(r"rooster|cockerel|cock a doodle doo", ["a rooster crowing", "cock-a-doodle-doo, a rooster", "a rooster"], "animal")
 rule(r"chickens?|hen|chick", ["a chicken clucking", "hens clucking", "a chicken"], "animal")
 rule(r"horses?|horseman walk|neigh|whinny|donkey|zebra", ["a horse neighing", "a horse", "horse whinny"], "animal")
 rule(r"gallop(?:ing)?|hooves|horseman", ["horse hooves galloping", "a horse galloping", "hoofbeats"], "animal")
 rule(r"sheep(?: lamb)?|lamb|goat|ram|baa|mountaingoat", ["a sheep bleating", "sheep baa", "a goat bleating"], "animal")
 rule(r"pigs?(?: golden)?|oink|piglet|hog grunt", ["a pig oinking", "pig grunting", "a pig"], "animal")
 rule(r"frogs?|toad|croak", ["a frog croaking", "frogs croaking", "a frog"], "animal")
-rule(r"bees?|hornet|wasp|beehive|buzz(?:ing)?|insects?|fly buzz|mosquito|xanthia", ["a bee buzzing", "insects buzzing", "buzzing insect"], "animal")
-rule(r"grasshopper|cricket|cicada", ["crickets chirping", "a grasshopper chirping", "insects chirping"], "animal")
-rule(r"owl|hoot", ["an owl hooting", "owl hoot", "an owl"], "animal")
+rule(r"bees?|hornet|wasp|beehive|buzz(?:ing)?|insects?|fly buzz|mosquito|xanthia", ["a bee buzzing", "insects buzzing", "a buzzing insect"], "animal")
+rule(r"grasshopper|crickets?|cicada", ["crickets chirping", "a cricket chirping at night", "insects chirping"], "animal")
+rule(r"owl|hoot", ["an owl hooting", "a bird hooting at night", "an owl"], "animal")
 rule(r"ducks?|drake|quack|rubberduck die|duckling", ["a duck quacking", "duck quack", "a duck"], "animal")
 rule(r"rubber ?duck(?: drop| water)?|rubberduck(?: drop| water)?|squeak toy", ["a rubber duck squeaking", "a squeaky toy"], "effect")
 rule(r"gander|goose|geese", ["a goose honking", "geese honking"], "animal")
 rule(r"turkey|gobble", ["a turkey gobbling", "a turkey"], "animal")
 rule(r"seagulls?|gulls?", ["seagulls crying", "a seagull", "gulls calling"], "animal")
 rule(r"crows?|raven|caw", ["a crow cawing", "crow caw", "a raven"], "animal")
-rule(r"cuckoo", ["a cuckoo calling", "cuckoo bird"], "animal")
+rule(r"cuckoo", ["a cuckoo bird calling", "cuckoo bird"], "animal")
 rule(r"eagle|hawk|vulture|heron|thunderbird|tucan|toucan|quetzal|nandou|penguin", ["a large bird calling", "a bird of prey screeching", "bird call"], "animal")
 rule(r"birds?(?: chirp| song| sing)?|blackbird|lark|chirp(?:ing)?|tweet|sparrow|songbird|birdy", ["birds chirping", "a bird singing", "birdsong"], "animal")
 rule(r"wolf|wolves|howl", ["a wolf howling", "wolves howling"], "animal")
@@ -99,9 +119,9 @@ rule(r"camel|dromedary|caribou|deer|doe|giraffe|hippopotamus|beaver|squirrel|koa
 rule(r"thunder(?:storm)?|lightning(?: ?bolt)?|lightningbolt", ["thunder rumbling", "a thunderclap", "a thunderstorm"], "nature")
 rule(r"heavy rain|rain(?:ing|fall|drops?)?|drizzle|storm", ["rain falling", "rain pouring down", "the sound of rain"], "nature")
 rule(r"wind(?:y|s)?|gust|breeze|blizzard|howling wind", ["wind blowing", "a gust of wind", "howling wind"], "nature")
-rule(r"waves?|ocean|sea|surf|beach|shore", ["ocean waves crashing", "waves on a beach", "the sea"], "nature")
+rule(r"waves?|ocean|sea|surf|beach|shore", ["sea waves crashing", "ocean waves on a beach", "the sea"], "nature")
 rule(r"stream|river|brook|creek|waterfall|fountain|flowing water|water flow", ["a stream of running water", "water flowing", "a babbling brook"], "nature")
-rule(r"splash(?:es|ing)?|splash water|plop|beewater|planewater|water splash|into water", ["a splash of water", "something splashing into water", "splash"], "effect")
+rule(r"splash(?:es|ing)?|splash water|plop|beewater|planewater|water splash|into water", ["water splashing", "a splash of water", "something splashing into water"], "effect")
 rule(r"drops?|droplets?|drip(?:ping)?", ["water dripping", "a water droplet", "drip"], "effect")
 rule(r"bubbles?|bubbling|underwater|gurgle|blub", ["water bubbling", "bubbles", "underwater bubbles"], "effect")
 rule(r"water|liquid|pour(?:ing)?", ["water sloshing", "water", "liquid pouring"], "nature")
@@ -129,13 +149,14 @@ rule(r"building fall|collapse|crumble|destroy(?:ed)?|debris|rubble|tech building
 rule(r"glass(?: break)?|shatter(?:ing)?|glass break|window break|break glass", ["glass shattering", "glass breaking", "smashing glass"], "effect")
 rule(r"magic|spell|summon|heal(?:ing)?|teleport(?:er)?|enchant|mana|shaman heal|archmage attack|sparkle|twinkle|invulnerable|portal\w*|warp|tardis", ["a magic spell being cast", "a magical shimmering sound", "a sci-fi teleport sound"], "effect")
 rule(r"ufo|alien|spaceship|space ?ship|thrusters?|jetpack(?:boost)?|rocket|missile|launch", ["a rocket launching", "a spaceship engine", "a jet thruster"], "effect")
-rule(r"helicopter|chopper|rotor", ["a helicopter flying", "helicopter rotor blades"], "effect")
-rule(r"planes?|aircraft|airplane|jet|rcplane|propeller|airplane fly|air attack", ["an airplane flying overhead", "a propeller plane", "aircraft engine"], "effect")
-rule(r"cars?|engine|motor|truck|vehicle|tank|rev|accelerat\w*|idle", ["a car engine running", "an engine revving", "a vehicle motor"], "effect")
+rule(r"helicopter|chopper|rotor", ["a helicopter flying", "helicopter rotor blades", "a helicopter"], "effect")
+rule(r"planes?|aircraft|airplane|jet|rcplane|propeller|airplane fly|air attack", ["an airplane flying overhead", "a propeller airplane", "an airplane engine"], "effect")
+rule(r"cars?|engine|motor|truck|vehicle|tank|rev|accelerat\w*|idle", ["a car engine running", "a car engine revving", "a vehicle motor"], "effect")
 rule(r"tires?|skid|screech|brake", ["tires screeching", "a car skidding"], "effect")
 rule(r"horn|honk|klaxon", ["a car horn honking", "a horn"], "effect")
-rule(r"siren|alarm|police|ambulance", ["a siren wailing", "an alarm going off", "emergency siren"], "effect")
-rule(r"trains?|railroad|locomotive|railway", ["a train passing", "a train on the tracks", "a locomotive"], "effect")
+rule(r"sirens?|police|ambulance", ["a siren wailing", "an emergency siren", "a police siren"], "effect")
+rule(r"alarms?|alarm bell", ["an alarm going off", "an alarm ringing", "a warning alarm"], "effect")
+rule(r"trains?|railroad|locomotive|railway", ["a train passing by", "a train on the tracks", "a locomotive train"], "effect")
 rule(r"steam|hiss(?:ing)? steam|pressure release", ["steam hissing", "a hiss of steam"], "effect")
 rule(r"parachute|cloth|flap|flutter|wings?|fly(?:ing)?|eagle fly|orni fly", ["wings flapping", "cloth flapping in the wind"], "effect")
 rule(r"footsteps?|steps?|walk(?:ing)?|foot ?step|tux footstep|stomp|golem walk|catapult walk", ["footsteps", "someone walking", "footsteps on the ground"], "effect")
@@ -144,13 +165,13 @@ rule(r"jump(?:ing)?|boing|bounce|spring", ["a cartoon jump", "a springy boing", 
 rule(r"doors?(?: open| close| slam)?|gate|elevator|lift|leave elevator|hatch|chest|open chest|creak(?:ing)?", ["a door opening", "a door creaking", "a door closing"], "effect")
 rule(r"lock|unlock|key|latch", ["a lock clicking", "keys jingling"], "effect")
 rule(r"knock(?:ing)?", ["knocking on a door", "a knock"], "effect")
-rule(r"bells?|church|chime|gong|ding|dong|ring(?:ing)?|doorbell|handbell|sleigh", ["a bell ringing", "bells chiming", "a ringing bell"], "effect")
-rule(r"clock|tick(?:ing)?|tock|minetick|timer", ["a clock ticking", "ticking", "a timer ticking"], "effect")
+rule(r"bells?|church|chime|gong|ding|dong|ring(?:ing)?|doorbell|handbell|sleigh", ["a bell ringing", "bells chiming", "a church bell ringing"], "effect")
+rule(r"clock|tick(?:ing)?|tock|minetick|timer", ["a clock ticking", "clock ticking", "a timer ticking"], "effect")
 rule(r"countdown", ["a countdown beep", "timer beeps counting down"], "ui")
 rule(r"phone|telephone|ringtone|dial", ["a telephone ringing", "a phone ringing"], "effect")
 rule(r"camera|shutter(?:click)?|takes picture|camera takes picture", ["a camera shutter clicking", "taking a photo"], "effect")
-rule(r"typing|keyboard|typewriter", ["keyboard typing", "typing on a keyboard"], "effect")
-rule(r"applause|clap(?:ping)?|cheer(?:ing)?|crowd|audience", ["applause", "a crowd clapping and cheering", "people clapping"], "effect")
+rule(r"typing|keyboard|typewriter", ["keyboard typing", "typing on a computer keyboard", "a typewriter"], "effect")
+rule(r"applause|clap(?:ping)?|cheer(?:ing)?|crowd|audience", ["applause", "a crowd applauding and cheering", "people clapping"], "effect")
 rule(r"kiss", ["a kiss", "a smooch sound"], "effect")
 rule(r"whistle|yoohoo|whistling", ["a whistle", "someone whistling"], "effect")
 rule(r"fireworks?|firecracker", ["fireworks exploding", "fireworks"], "effect")
@@ -176,11 +197,11 @@ rule(r"login|logout|startup|shutdown|power ?on|power ?off|device (?:added|remove
 rule(r"trash|empty trash|delete|crumple", ["paper crumpling into the trash", "emptying the trash"], "ui")
 rule(r"highlight|hover|move menu|menu|item (?:selected|deselected)|menu item (?:selected|deselected)", ["a soft menu blip", "a user interface sound"], "ui")
 # --- human vocal (non-verbal)
-rule(r"scream(?:ing|s)?|shriek|yell|influencer scream", ["a person screaming", "a loud scream"], "vocal")
+rule(r"scream(?:ing|s)?|shriek|yell|influencer scream", ["a person screaming", "a loud scream", "screaming"], "vocal")
 rule(r"die|death|dying|dies|death sound|killed", ["a death cry", "someone dying with a groan", "a dying scream"], "vocal")
 rule(r"ow|ouch|oof|ooff|ugh|hurt|pain|grunt|groan|hell ow|hell ooff|hell ugh|uh|argh|poisonmoan|moan", ["a man grunting in pain", "a pained groan", "ouch"], "vocal")
-rule(r"laugh(?:ing|ter)?|giggle|chuckle|hehe|haha", ["a person laughing", "laughter", "someone laughing"], "vocal")
-rule(r"cough(?:ing)?|poisoncough|sneeze", ["a person coughing", "coughing"], "vocal")
+rule(r"laugh(?:ing|ter)?|giggle|chuckle|hehe|haha", ["a person laughing", "laughing", "people laughing"], "vocal")
+rule(r"cough(?:ing)?|poisoncough|sneeze", ["a person coughing", "coughing", "someone coughing"], "vocal")
 rule(r"cry(?:ing)?|sob|baby", ["a baby crying", "someone crying"], "vocal")
 rule(r"snore|snoring|sleep|yawn", ["someone snoring", "a person yawning"], "vocal")
 rule(r"breath(?:ing)?|pant(?:ing)?|sigh|gasp|hmm", ["a person breathing", "a sigh"], "vocal")
@@ -311,7 +332,7 @@ LANGS = {
 ANIMAL_UNITS = {"cow": "a cow mooing", "pig": "a pig oinking", "chicken": "a chicken clucking",
                 "bull": "a bull bellowing", "eagle": "an eagle screeching", "horse": "a horse neighing",
                 "sheep": "a sheep bleating", "dragon": "a dragon roaring", "behemoth": "a monster roaring",
-                "golem": "a stone golem rumbling", "daemon": "a demon growling", "bee": "bees buzzing"}
+                "golem": "a stone golem rumbling", "daemon": "a demon growling", "bee": "bees buzzing, insects"}
 MG_ACTION = {"attack": "attacking", "die": "dying", "hit": "being hit", "walk": "walking", "fly": "flying"}
 
 
@@ -616,12 +637,66 @@ def lmms(path: str):
     return generic(path)
 
 
+FG_MAP = [  # flightgear-data-base: (regex over the file stem, captions, kind); first hit wins
+    (r"(?:^|/)(?:mk-viii|tcas)/", None, "speech"),
+    (r"checklist|intro|wasp|wave$|^scratch$|scroll|repair|^trim$|rudder-trim|gps_to", "skip", ""),
+    (r"coughing", ["an aircraft engine coughing and sputtering", "a piston engine misfiring"], "effect"),
+    (r"helicopter-skid", ["a helicopter skid scraping the ground", "metal scraping"], "effect"),
+    (r"helicopter|rotor|blade_vortex", ["a helicopter flying", "helicopter rotor blades thumping", "a helicopter"], "effect"),
+    (r"jet|turbine|turbojet|exhaust|whine", ["a jet engine roaring", "a jet airplane engine", "a turbine whining"], "effect"),
+    (r"turboprop", ["a turboprop airplane engine", "an airplane engine running", "a propeller airplane"], "effect"),
+    (r"starter|cranking|engine-crank|engstart|engine-start|p51d_startup", ["an airplane engine starting up", "an engine cranking and starting", "an aircraft starter motor"], "effect"),
+    (r"engine-cut|shutdown", ["an airplane engine shutting down", "an engine stopping"], "effect"),
+    (r"engine|prop|r-1535|p51d_rpm|rpm", ["a propeller airplane engine running", "an airplane engine", "a piston aircraft engine droning"], "effect"),
+    (r"gatling", ["a gatling gun firing", "a machine gun firing", "rapid gunfire"], "effect"),
+    (r"crash|damage", ["an airplane crashing", "a loud metal crash", "a crash"], "effect"),
+    (r"thunder", ["thunder rumbling", "a thunderclap", "a thunderstorm"], "nature"),
+    (r"rain-windshield", ["rain hitting a windshield", "rain falling on glass", "rain"], "nature"),
+    (r"^rain", ["rain falling", "rain pouring down", "the sound of rain"], "nature"),
+    (r"^wind(?:[-_0-9]|$)", ["wind blowing", "wind rushing past", "a gust of wind"], "nature"),
+    (r"water-fast", ["water rushing under a floatplane", "water splashing", "rushing water"], "nature"),
+    (r"water", ["water lapping against a boat", "water splashing gently", "water"], "nature"),
+    (r"door-closing|door_close", ["a door closing", "a car door slamming shut", "a door"], "effect"),
+    (r"door-opening|window-opening|glove_compartment_opening", ["a door opening", "a small hatch opening"], "effect"),
+    (r"window-closing|glove_compartment_closing", ["a small hatch closing", "a window being shut"], "effect"),
+    (r"tires-screech|squeal", ["tires screeching", "tires squealing on asphalt"], "effect"),
+    (r"tires-rolling|rattleroll|rumble", ["wheels rolling on a runway", "a deep rumbling", "tires rolling on the ground"], "effect"),
+    (r"gear-hrn|stall|overspeed", ["a cockpit warning horn", "an alarm beeping", "a warning alarm"], "effect"),
+    (r"gear", ["landing gear extending with a mechanical whir", "a hydraulic motor"], "effect"),
+    (r"flaps", ["an electric motor whirring", "aircraft flaps moving"], "effect"),
+    (r"keys", ["keys jingling", "a bunch of keys"], "effect"),
+    (r"radionoise", ["radio static", "white noise hiss"], "effect"),
+    (r"avionics|gyro|fan", ["an electrical hum", "a gyroscope spinning up", "a fan whirring"], "effect"),
+    (r"click|lever|control_lock|primer", ["a click", "a switch clicking", "a mechanical click"], "ui"),
+    (r"beep|flarm|vario", ["an electronic beep", "a beeping instrument", "beeps"], "ui"),
+]
+
+
+def flightgear(path: str):
+    rel = path.split("/flightgear/", 1)[-1]
+    stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
+    sub = rel.lower()
+    for rx, caps, kind in FG_MAP:
+        target = sub if "mk-viii" in rx else stem
+        if re.search(rx, target):
+            if caps == "skip":
+                return None
+            if caps is None:
+                text = re.sub(r"[-_]+", " ", stem)
+                return {"kind": "speech", "captions": [f"a cockpit warning voice says '{text}'",
+                                                       "a synthetic voice in an aircraft cockpit",
+                                                       "a recorded voice announcement"]}
+            return {"kind": kind, "captions": list(caps)}
+    return generic(path)
+
+
 HANDLERS = {
     "tuxpaint-stamps-default": tuxpaint, "megaglest-data": megaglest, "hedgewars-data": hedgewars,
     "sonic-pi-samples": sonicpi, "hydrogen-drumkits": hydrogen, "hydrogen-drumkits-effects": hydrogen,
     "hydrogen-data": hydrogen, "klettres-data": klettres, "asterisk-core-sounds-en-wav": asterisk,
     "sound-theme-freedesktop": theme, "oxygen-sounds": theme, "yaru-theme-sound": theme,
     "deepin-sound-theme": theme, "lomiri-sounds": theme, "gcompris-qt-data": gcompris, "lmms-common": lmms,
+    "flightgear-data-base": flightgear,
 }
 
 
@@ -686,6 +761,8 @@ def caption_for(package: str, path: str):
         r = arena_voice(path)
         if r:
             return r
+    if package == "wesnoth-1.16-data" and re.search(r"/drake-(?:die|hit)", low):
+        return {"kind": "animal", "captions": ["a dragon roaring", "a dragon creature crying out", "a monster roaring"]}
     if package == "freedroidrpg-data":
         h = freedroid
     if package == "trigger-rally-data":
