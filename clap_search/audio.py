@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -101,3 +102,42 @@ def load_audio(path: str | Path, target_sr: int) -> tuple[np.ndarray, AudioInfo]
     if not np.isfinite(wave).all():
         wave = np.nan_to_num(wave, nan=0.0, posinf=0.0, neginf=0.0)
     return wave, info
+
+
+def decoded_hash(wave: np.ndarray) -> str:
+    """blake2b-128 of the samples as int16: the same audio in WAV, FLAC or AIFF hashes alike.
+
+    Taken after decoding and resampling to the model's rate, so only lossless copies at the same
+    source rate match; lossy or resampled copies are found as near duplicates by their vectors.
+    """
+    pcm = np.round(np.clip(wave, -1.0, 1.0) * 32767.0).astype("<i2")
+    return hashlib.blake2b(pcm.tobytes(), digest_size=16).hexdigest()
+
+
+# The fingerprint: log energy in a few bands over a few time slices of the whole file. It tells
+# a re-encoded or resampled copy (nearly equal) from a different sound, whatever the model.
+PRINT_SLICES = 32
+PRINT_BANDS = 12
+PRINT_FFT = 2048
+PRINT_WINDOWS_PER_SLICE = 8
+PRINT_LOW_HZ, PRINT_HIGH_HZ = 60.0, 11_000.0  # lossy codecs cut the highs; stay below
+
+
+def audio_fingerprint(wave: np.ndarray, sample_rate: int) -> np.ndarray:
+    """A unit vector (PRINT_SLICES * PRINT_BANDS floats) describing the file's spectral envelope."""
+    freqs = np.fft.rfftfreq(PRINT_FFT, 1.0 / sample_rate)
+    edges = np.geomspace(PRINT_LOW_HZ, min(PRINT_HIGH_HZ, sample_rate / 2), PRINT_BANDS + 1)
+    band = np.digitize(freqs, edges) - 1
+    window = np.hanning(PRINT_FFT).astype(np.float32)
+    padded = np.pad(wave, (0, max(0, PRINT_FFT * PRINT_SLICES - len(wave))))
+    out = np.zeros((PRINT_SLICES, PRINT_BANDS), np.float64)
+    for i, piece in enumerate(np.array_split(padded, PRINT_SLICES)):
+        starts = np.linspace(0, max(0, len(piece) - PRINT_FFT), PRINT_WINDOWS_PER_SLICE).astype(int)
+        frames = np.stack([piece[s : s + PRINT_FFT] for s in starts])  # padding: every piece >= PRINT_FFT
+        power = (np.abs(np.fft.rfft(frames * window, axis=1)) ** 2).mean(axis=0)
+        for b in range(PRINT_BANDS):
+            out[i, b] = power[band == b].sum()
+    feat = np.log10(out + 1e-9)
+    feat -= feat.mean()
+    norm = np.linalg.norm(feat)
+    return (feat.ravel() / norm if norm > 0 else feat.ravel()).astype(np.float32)

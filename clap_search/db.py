@@ -6,7 +6,18 @@ import os
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import ColumnElement, Engine, ForeignKey, LargeBinary, String, create_engine, event, or_
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    ForeignKey,
+    LargeBinary,
+    String,
+    create_engine,
+    event,
+    inspect,
+    or_,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 STATUS_OK = "ok"
@@ -27,6 +38,10 @@ class File(Base):
     size: Mapped[int]
     mtime: Mapped[float]
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Hash of the decoded samples (mono, model rate, int16): equal for a WAV and its FLAC copy.
+    audio_hash: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    # audio.audio_fingerprint as float32 bytes: tells a re-encoded copy from a different sound.
+    fingerprint: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     duration: Mapped[float | None]
     sample_rate: Mapped[int | None]
     channels: Mapped[int | None]
@@ -68,6 +83,15 @@ class Tag(Base):
     score: Mapped[float]
 
 
+class Root(Base):
+    """A folder (or file) given to `index`: audio is served only from inside these."""
+
+    __tablename__ = "roots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(unique=True)
+
+
 class Meta(Base):
     """The single row saying which model made the vectors and which index generation is current."""
 
@@ -101,7 +125,24 @@ def open_engine(path: Path) -> Engine:
         conn.exec_driver_sql("BEGIN")
 
     Base.metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine
+
+
+# Columns added after the first release: (table, column, SQL type). create_all adds tables only.
+ADDED_COLUMNS = [("files", "audio_hash", "VARCHAR(64)"), ("files", "fingerprint", "BLOB")]
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a library made by an older version up to date (new columns start empty)."""
+    inspector = inspect(engine)
+    for table, column, sql_type in ADDED_COLUMNS:
+        if column not in {c["name"] for c in inspector.get_columns(table)}:
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
+                if column.endswith("_hash"):
+                    index = f"CREATE INDEX IF NOT EXISTS ix_{table}_{column} ON {table} ({column})"
+                    conn.execute(text(index))
 
 
 def path_key(path: str | os.PathLike[str]) -> str:

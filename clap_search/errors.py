@@ -41,3 +41,11 @@ class LibraryLockedError(ClapSearchError):
 
 class NotFoundError(ClapSearchError):
     """A file or folder named on the command line does not exist."""
+
+
+class OutsideLibraryError(ClapSearchError):
+    """A library file whose real path lies outside every indexed folder (e.g. a symlink out)."""
+
+
+class UploadTooLargeError(ClapSearchError):
+    """An uploaded clip over the server's size limit."""

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import platformdirs
@@ -20,6 +20,7 @@ from clap_search.db import (
     STATUS_OK,
     File,
     Meta,
+    Root,
     Segment,
     blob_to_vectors,
     open_engine,
@@ -69,6 +70,22 @@ class LibraryStats:
     index_bytes: int
     failures: list[tuple[str, str]] = field(default_factory=list)
 
+    def to_json(self) -> dict[str, Any]:
+        """What `status --json` prints and `GET /api/status` answers."""
+        model = self.model
+        return {
+            "library": str(self.root),
+            "files": self.files,
+            "failed": self.failed,
+            "segments": self.segments,
+            "hours": self.audio_seconds / 3600,
+            "model": {"name": model.name, "version": model.version, "dim": model.dim} if model else None,
+            "index_type": self.index_type,
+            "db_bytes": self.db_bytes,
+            "index_bytes": self.index_bytes,
+            "failures": [{"path": p, "error": e} for p, e in self.failures],
+        }
+
 
 def library_dir(option: str | Path | None = None) -> Path:
     """`--library DIR`, else $CLAP_SEARCH_LIBRARY, else the per-user data folder."""
@@ -85,6 +102,7 @@ class Library:
         self.index_path = root / INDEX_NAME
         self.engine = open_engine(self.db_path)
         self._store: VectorStore | None = None
+        self._loaded_mark: tuple[int, int] | None = None
         self._lock_fd: int | None = None
 
     @classmethod
@@ -200,6 +218,7 @@ class Library:
             if self._store is None:
                 self._store = self._rebuild_store()
                 self._save_if_free(generation)
+            self._loaded_mark = self._change_mark()
         return self._store
 
     def _rebuild_store(self) -> VectorStore:
@@ -248,10 +267,39 @@ class Library:
             with self.session() as s, s.begin():
                 seg_ids = s.scalars(select(Segment.id).join(File).where(cond)).all()
                 s.execute(delete(File).where(cond))
+                s.execute(delete(Root).where(or_(*[_root_under(path_key(p)) for p in paths])))
             if store is not None:
                 store.remove(seg_ids)
                 self.save_store()
         return n_files
+
+    def add_root(self, path: str | Path) -> None:
+        """Remember a folder given to `index` (audio is served only from inside the roots)."""
+        key = path_key(path)
+        with self.session() as s, s.begin():
+            if s.scalar(select(Root.id).where(Root.path == key)) is None:
+                s.add(Root(path=key))
+
+    def roots(self) -> list[str]:
+        """The indexed folders; a library from before roots were recorded uses its files' folders."""
+        with self.session() as s:
+            roots = list(s.scalars(select(Root.path)).all())
+            if not roots:
+                paths = s.scalars(select(File.path).where(File.status == STATUS_OK)).all()
+                roots = sorted({os.path.dirname(p) for p in paths})
+        return roots
+
+    def refresh(self) -> None:
+        """Drop the cached index when another process has changed the library since it was loaded."""
+        if self._store is not None and self._change_mark() != self._loaded_mark:
+            self._store = None
+
+    def _change_mark(self) -> tuple[int, int]:
+        try:
+            mtime = self.index_path.stat().st_mtime_ns
+        except OSError:
+            mtime = 0
+        return self.generation(), mtime
 
     def stats(self, max_failures: int = 1000) -> LibraryStats:
         with self.session() as s:
@@ -279,6 +327,10 @@ class Library:
             index_bytes=_size(self.index_path),
             failures=[(p, e or "") for p, e in failures],
         )
+
+
+def _root_under(key: str):  # noqa: ANN202 - a SQL condition
+    return or_(Root.path == key, Root.path.startswith(key.rstrip("/") + "/", autoescape=True))
 
 
 def _size(path: Path) -> int:

@@ -13,10 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clap_search.audio import load_audio
-from clap_search.db import STATUS_OK, File, Segment, blob_to_vectors, path_key, under
+from clap_search.db import STATUS_OK, File, Segment, blob_to_vectors, path_key
 from clap_search.embed import Embedder
 from clap_search.errors import AudioReadError, NotFoundError, UsageError
+from clap_search.filters import Filters, allowed_segments
 from clap_search.library import Library
+
+__all__ = ["Classification", "Filters", "Hit", "classify", "search_text", "search_vectors", "similar"]
 
 FIRST_FETCH = 64
 ID_CHUNK = 10_000
@@ -38,15 +41,6 @@ class Hit:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Metadata filters applied before ranking, so k results still come back."""
-
-    under: str | None = None
-    min_duration: float | None = None
-    max_duration: float | None = None
-
-
 @dataclass
 class Classification:
     """Zero-shot result for one file; `error` is set (and scores empty) when it could not be read."""
@@ -59,19 +53,6 @@ class Classification:
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "label": self.label, "score": self.score, "scores": self.scores}
-
-
-def _allowed(session: Session, filters: Filters | None) -> np.ndarray | None:
-    if filters is None or filters == Filters():
-        return None
-    stmt = select(Segment.id).join(File)
-    if filters.under:
-        stmt = stmt.where(under(path_key(filters.under)))
-    if filters.min_duration is not None:
-        stmt = stmt.where(File.duration >= filters.min_duration)
-    if filters.max_duration is not None:
-        stmt = stmt.where(File.duration <= filters.max_duration)
-    return np.array(session.scalars(stmt).all(), dtype=np.int64)
 
 
 def _chunks(ids: Sequence[int]) -> list[list[int]]:
@@ -110,8 +91,8 @@ def _rank_files(
             files: dict[int, tuple[int, float]] = {}
             owner = _file_of(s, list(best))
             for sid, score in sorted(best.items(), key=lambda kv: -kv[1]):
-                fid = owner[sid]
-                if fid != exclude and fid not in files:
+                fid = owner.get(sid)  # None: deleted by a writer since the index was loaded
+                if fid is not None and fid != exclude and fid not in files:
                     files[fid] = (sid, score)
             if len(files) >= k or fetch >= total:
                 return [(fid, sid, sc) for fid, (sid, sc) in list(files.items())[:k]]
@@ -129,7 +110,7 @@ def _more_windows(
     taken: dict[int, int] = {}
     out = []
     for sid, score in sorted(best.items(), key=lambda kv: -kv[1]):
-        if taken.get(owner[sid], 0) < per_file:
+        if sid in owner and taken.get(owner[sid], 0) < per_file:
             taken[owner[sid]] = taken.get(owner[sid], 0) + 1
             out.append((sid, score))
     return out
@@ -146,6 +127,7 @@ def _hits(library: Library, scored: list[tuple[int, float]]) -> list[Hit]:
     return [
         Hit(info[sid][4], float(score), info[sid][1], info[sid][2], sid, info[sid][3], info[sid][5])
         for sid, score in scored
+        if sid in info
     ]
 
 
@@ -163,7 +145,7 @@ def search_vectors(
     if library.model() is None or len(library.store) == 0:
         return []
     with library.session() as s:
-        allowed = _allowed(s, filters)
+        allowed = allowed_segments(s, filters)
     ranked = _rank_files(library, np.atleast_2d(queries), k, allowed, exclude_file)
     if per_file == 1:
         scored = [(sid, score) for _, sid, score in ranked]
@@ -236,11 +218,48 @@ def similar(
     return search_vectors(library, queries, k, per_file, filters, exclude_file=exclude)
 
 
+def similar_to_file(
+    library: Library,
+    embedder: Embedder,
+    file_id: int,
+    k: int = 10,
+    per_file: int = 1,
+    filters: Filters | None = None,
+) -> list[Hit]:
+    """"More like this" for a library file by id, from its stored vectors, excluding itself."""
+    library.check_model(embedder.identity)
+    with library.session() as s:
+        if s.scalar(select(File.id).where(File.id == file_id, File.status == STATUS_OK)) is None:
+            raise NotFoundError(f"no file with id {file_id} in the library")
+        blobs = s.scalars(select(Segment.vector).where(Segment.file_id == file_id).order_by(Segment.id)).all()
+    queries = blob_to_vectors(list(blobs), library.dim)
+    return search_vectors(library, queries, k, per_file, filters, exclude_file=file_id)
+
+
 def clean_labels(labels: Sequence[str]) -> list[str]:
     out = list(dict.fromkeys(label.strip() for label in labels if label.strip()))
     if len(out) < 2:
         raise UsageError('give at least two labels, e.g. --labels "dog,cat,rain" or --labels-file FILE')
     return out
+
+
+def label_probabilities(vectors: np.ndarray, text: np.ndarray, scale: float) -> np.ndarray:
+    """softmax(scale * cosine) over labels for each window, averaged over the windows."""
+    logits = scale * vectors @ text.T
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    return probs.mean(axis=0)
+
+
+def classify_wave(
+    embedder: Embedder, wave: np.ndarray, labels: Sequence[str], template: str | None = None
+) -> dict[str, float]:
+    """Zero-shot label probabilities for one waveform (e.g. an uploaded clip)."""
+    names = clean_labels(labels)
+    text = embedder.embed_texts(embedder.prompts(names, template))
+    scale = float(embedder.model.logit_scale.detach())
+    probs = label_probabilities(embedder.embed_wave(wave).vectors, text, scale)
+    return dict(zip(names, probs.tolist()))
 
 
 def classify(
@@ -270,10 +289,7 @@ def classify(
         except (AudioReadError, NotFoundError, UsageError, OSError) as exc:
             results.append(Classification(key, None, 0.0, error=str(exc)))
             continue
-        logits = scale * vectors @ text.T
-        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-        probs /= probs.sum(axis=1, keepdims=True)
-        mean = probs.mean(axis=0)
+        mean = label_probabilities(vectors, text, scale)
         best = int(mean.argmax())
         results.append(Classification(key, names[best], float(mean[best]), dict(zip(names, mean.tolist()))))
     return results

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clap_search.audio import AudioInfo, load_audio
+from clap_search.audio import AudioInfo, audio_fingerprint, decoded_hash, load_audio
 from clap_search.embed import Segments
 from clap_search.errors import AudioReadError
 from indexer.scan import Candidate
@@ -24,6 +24,8 @@ class Decoded:
 
     candidate: Candidate
     content_hash: str | None = None
+    audio_hash: str | None = None
+    fingerprint: np.ndarray | None = None
     wave: np.ndarray | None = None
     info: AudioInfo | None = None
     error: str | None = None
@@ -57,6 +59,8 @@ def decode_one(candidate: Candidate, sample_rate: int, vanished: dict[str, int] 
             item.moved_from = moved
             return item
         item.wave, item.info = load_audio(candidate.path, sample_rate)
+        item.audio_hash = decoded_hash(item.wave)
+        item.fingerprint = audio_fingerprint(item.wave, sample_rate)
     except AudioReadError as exc:
         item.error = _reason(exc, candidate.path)
     except OSError as exc:

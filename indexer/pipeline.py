@@ -97,6 +97,7 @@ def index_folder(
         library.claim_model(embedder.identity, rebuild=rebuild)
         library.store  # noqa: B018 - load the saved index before the generation moves on
         library.begin_generation()
+        library.add_root(top)
         plan = plan_changes(library, path_key(top), list(scan(top, warn=summary.warnings.append)))
         summary.unchanged = plan.unchanged
         if progress:

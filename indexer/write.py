@@ -55,7 +55,8 @@ class Writer:
         else:
             self._drop_segments(row.id)
         row.size, row.mtime, row.indexed_at = cand.size, cand.mtime, time.time()
-        row.content_hash = item.content_hash
+        row.content_hash, row.audio_hash = item.content_hash, item.audio_hash
+        row.fingerprint = None if item.fingerprint is None else vector_to_blob(item.fingerprint)
         if item.error or item.segments is None:
             row.status, row.error = STATUS_FAILED, item.error or "no audio"
             row.duration = row.sample_rate = row.channels = row.format = None

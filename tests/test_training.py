@@ -36,7 +36,7 @@ def test_a_few_epochs_reduce_the_loss_and_leave_a_loadable_checkpoint(tmp_path):
     args = argparse.Namespace(
         corpus=str(tmp_path / "corpus"), out=str(tmp_path / "run"), cache=str(tmp_path / "cache"),
         epochs=6, batch_size=8, lr=3e-3, text_lr=1e-3, text="finetune", device="cpu", seed=0,
-        resume=False, init="tiny",
+        resume=False, init="tiny", balance=0.5, prompt_aug=0.3,
     )
     run(args)
     log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]

@@ -9,7 +9,18 @@ import traceback
 import click
 import typer
 
-from clap_search.cli.commands import classify, index, query, remove, similar, status
+from clap_search.cli.commands import (
+    classify,
+    duplicates,
+    export,
+    index,
+    query,
+    remove,
+    serve,
+    similar,
+    status,
+    tag,
+)
 from clap_search.errors import ClapSearchError
 
 app = typer.Typer(
@@ -19,7 +30,18 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for command in (index.index, query.query, similar.similar, classify.classify, status.status, remove.remove):
+for command in (
+    index.index,
+    query.query,
+    similar.similar,
+    classify.classify,
+    status.status,
+    remove.remove,
+    tag.tag,
+    duplicates.duplicates,
+    export.export,
+    serve.serve,
+):
     app.command()(command)
 
 EXIT_INTERRUPTED = 130

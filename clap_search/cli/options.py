@@ -9,6 +9,7 @@ import typer
 
 if TYPE_CHECKING:
     from clap_search.embed import Embedder
+    from clap_search.filters import Filters
     from clap_search.library import Library
 
 LibraryOpt = Annotated[
@@ -50,3 +51,69 @@ def load_embedder(model: str | None, device: str, library: Library | None = None
 
     recorded = library.model() if library is not None else None
     return Embedder.load(model or (recorded.name if recorded else DEFAULT_MODEL), device=device)
+
+
+FolderOpt = Annotated[
+    Path | None,
+    typer.Option("--folder", "--under", metavar="DIR", help="Only files under DIR.", show_default=False),
+]
+MinDurationOpt = Annotated[
+    float | None, typer.Option("--min-duration", metavar="SECONDS", help="Only files at least this long.")
+]
+MaxDurationOpt = Annotated[
+    float | None, typer.Option("--max-duration", metavar="SECONDS", help="Only files at most this long.")
+]
+ExtOpt = Annotated[
+    list[str] | None,
+    typer.Option("--ext", metavar="EXT", help="Only these extensions (repeat or comma-separate: wav,flac)."),
+]
+TagOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag", metavar="LABEL", help="Only files tagged LABEL by `clap-search tag` (repeat: must have all)."
+    ),
+]
+
+
+def build_filters(
+    folder: Path | None,
+    min_duration: float | None,
+    max_duration: float | None,
+    ext: list[str] | None,
+    tag: list[str] | None,
+) -> Filters:
+    """The query filters from the shared options."""
+    from clap_search.filters import Filters
+
+    return Filters.build(
+        folder=str(folder.expanduser().absolute()) if folder else None,
+        min_duration=min_duration,
+        max_duration=max_duration,
+        exts=ext or (),
+        tags=tag or (),
+    )
+
+
+LabelsOpt = Annotated[
+    str | None, typer.Option("--labels", help='Comma-separated labels, e.g. "dog,cat,rain".')
+]
+LabelsFileOpt = Annotated[Path | None, typer.Option("--labels-file", help="A file with one label per line.")]
+TemplateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--template", help="Prompt with {label} (default: the model's, e.g. 'this is a sound of {label}')."
+    ),
+]
+
+
+def read_labels(labels: str | None, labels_file: Path | None) -> list[str]:
+    """Labels from --labels-file (one per line) or --labels (comma-separated)."""
+    from clap_search.errors import NotFoundError, UsageError
+
+    if labels_file is not None:
+        if not labels_file.is_file():
+            raise NotFoundError(f"no such labels file: {labels_file}")
+        return labels_file.read_text(encoding="utf-8").splitlines()
+    if labels is None:
+        raise UsageError('no labels: give --labels "dog,cat,rain" or --labels-file FILE')
+    return labels.split(",")

@@ -9,30 +9,18 @@ import typer
 from rich.table import Table
 
 from clap_search.cli import render
-from clap_search.cli.options import DeviceOpt, JsonOpt, LibraryOpt, ModelOpt, VerboseOpt, load_embedder
-
-LabelsOpt = Annotated[
-    str | None, typer.Option("--labels", help='Comma-separated labels, e.g. "dog,cat,rain".')
-]
-LabelsFileOpt = Annotated[Path | None, typer.Option("--labels-file", help="A file with one label per line.")]
-TemplateOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--template", help="Prompt with {label} (default: the model's, e.g. 'this is a sound of {label}')."
-    ),
-]
-
-
-def _labels(labels: str | None, labels_file: Path | None) -> list[str]:
-    from clap_search.errors import NotFoundError, UsageError
-
-    if labels_file is not None:
-        if not labels_file.is_file():
-            raise NotFoundError(f"no such labels file: {labels_file}")
-        return labels_file.read_text(encoding="utf-8").splitlines()
-    if labels is None:
-        raise UsageError('no labels: give --labels "dog,cat,rain" or --labels-file FILE')
-    return labels.split(",")
+from clap_search.cli.options import (
+    DeviceOpt,
+    JsonOpt,
+    LabelsFileOpt,
+    LabelsOpt,
+    LibraryOpt,
+    ModelOpt,
+    TemplateOpt,
+    VerboseOpt,
+    load_embedder,
+    read_labels,
+)
 
 
 def _files(paths: list[Path]) -> list[str]:
@@ -79,7 +67,7 @@ def classify(
     from clap_search.query import classify as run_classify
     from clap_search.query import clean_labels
 
-    names = clean_labels(_labels(labels, labels_file))
+    names = clean_labels(read_labels(labels, labels_file))
     files = _files(paths)
     try:
         lib: Library | None = Library.open(library)

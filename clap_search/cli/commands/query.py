@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,11 +9,17 @@ import typer
 from clap_search.cli import render
 from clap_search.cli.options import (
     DeviceOpt,
+    ExtOpt,
+    FolderOpt,
     JsonOpt,
     LibraryOpt,
+    MaxDurationOpt,
+    MinDurationOpt,
     ModelOpt,
+    TagOpt,
     TopKOpt,
     VerboseOpt,
+    build_filters,
     load_embedder,
     open_library,
 )
@@ -24,9 +29,11 @@ def query(
     text: Annotated[str, typer.Argument(help="What the sound is, in words.")],
     k: TopKOpt = 10,
     per_file: Annotated[int, typer.Option("--per-file", min=1, help="Hits per file.")] = 1,
-    under: Annotated[
-        Path | None, typer.Option("--under", metavar="DIR", help="Only files under DIR.")
-    ] = None,
+    folder: FolderOpt = None,
+    min_duration: MinDurationOpt = None,
+    max_duration: MaxDurationOpt = None,
+    ext: ExtOpt = None,
+    tag: TagOpt = None,
     library: LibraryOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = "auto",
@@ -35,19 +42,22 @@ def query(
 ) -> None:
     """Search the library by text: rank, score, path and time range of the best matches.
 
-    Example: clap-search query "dog barking in rain" -k 5
+    Filters (--folder, --min/max-duration, --ext, --tag) apply before ranking, so k results come
+    back when k files pass them.
+
+    Example: clap-search query "dog barking in rain" -k 5 --tag exterior --max-duration 10
     """
+    from clap_search.catalog import describe_hits
     from clap_search.errors import UsageError
-    from clap_search.query import Filters, search_text
+    from clap_search.query import search_text
 
     if not text.strip():
         raise UsageError('empty query: describe a sound, e.g. clap-search query "dog barking in rain"')
+    filters = build_filters(folder, min_duration, max_duration, ext, tag)
     lib = open_library(library)
     embedder = load_embedder(model, device, lib)
-    hits = search_text(
-        lib, embedder, text, k=k, per_file=per_file, filters=Filters(under=under and str(under))
-    )
+    hits = search_text(lib, embedder, text, k=k, per_file=per_file, filters=filters)
     if as_json:
-        render.json_lines(hit.to_json() for hit in hits)
+        render.json_lines(describe_hits(lib, hits))
     else:
         render.stdout().print(render.hits_table(hits, f'matches for "{text}"'))

@@ -10,11 +10,17 @@ import typer
 from clap_search.cli import render
 from clap_search.cli.options import (
     DeviceOpt,
+    ExtOpt,
+    FolderOpt,
     JsonOpt,
     LibraryOpt,
+    MaxDurationOpt,
+    MinDurationOpt,
     ModelOpt,
+    TagOpt,
     TopKOpt,
     VerboseOpt,
+    build_filters,
     load_embedder,
     open_library,
 )
@@ -27,6 +33,11 @@ def similar(
         bool, typer.Option("--include-self", help="Let a library file match itself.")
     ] = False,
     per_file: Annotated[int, typer.Option("--per-file", min=1, help="Hits per file.")] = 1,
+    folder: FolderOpt = None,
+    min_duration: MinDurationOpt = None,
+    max_duration: MaxDurationOpt = None,
+    ext: ExtOpt = None,
+    tag: TagOpt = None,
     library: LibraryOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = "auto",
@@ -35,18 +46,22 @@ def similar(
 ) -> None:
     """Search the library by sound (best window against any window of FILE).
 
-    Example: clap-search similar ~/sounds/door_slam_03.wav -k 5 --json
+    Example: clap-search similar ~/sounds/door_slam_03.wav -k 5 --ext wav --json
     """
+    from clap_search.catalog import describe_hits
     from clap_search.db import path_key
     from clap_search.errors import NotFoundError
     from clap_search.query import similar as find_similar
 
     if not file.exists():
         raise NotFoundError(f"no such file: {path_key(file)}")
+    filters = build_filters(folder, min_duration, max_duration, ext, tag)
     lib = open_library(library)
     embedder = load_embedder(model, device, lib)
-    hits = find_similar(lib, embedder, file, k=k, include_self=include_self, per_file=per_file)
+    hits = find_similar(
+        lib, embedder, file, k=k, include_self=include_self, per_file=per_file, filters=filters
+    )
     if as_json:
-        render.json_lines(hit.to_json() for hit in hits)
+        render.json_lines(describe_hits(lib, hits))
     else:
         render.stdout().print(render.hits_table(hits, f"sounds like {path_key(file)}"))

@@ -11,22 +11,6 @@ from clap_search.cli import render
 from clap_search.cli.options import JsonOpt, LibraryOpt, VerboseOpt, open_library
 
 
-def _as_dict(stats: Any) -> dict[str, Any]:
-    model = stats.model
-    return {
-        "library": str(stats.root),
-        "files": stats.files,
-        "failed": stats.failed,
-        "segments": stats.segments,
-        "hours": stats.audio_seconds / 3600,
-        "model": {"name": model.name, "version": model.version, "dim": model.dim} if model else None,
-        "index_type": stats.index_type,
-        "db_bytes": stats.db_bytes,
-        "index_bytes": stats.index_bytes,
-        "failures": [{"path": p, "error": e} for p, e in stats.failures],
-    }
-
-
 def _table(d: dict[str, Any]) -> Table:
     table = Table(show_header=False, title="library", title_justify="left")
     model = d["model"]
@@ -58,7 +42,7 @@ def status(
     Example: clap-search status --json
     """
     lib = open_library(library)
-    d = _as_dict(lib.stats())
+    d = lib.stats().to_json()
     if as_json:
         render.json_lines([d])
         return

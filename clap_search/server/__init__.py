@@ -1,0 +1,1 @@
+"""`clap-search serve`: a FastAPI app with a JSON API, audio streaming and a search page."""
