@@ -127,15 +127,33 @@ def evaluate(model, tokenizer, cache, val: list[Clip], zs: list[Clip], device) -
     return out
 
 
-def batches(clips: list[Clip], size: int, rng: random.Random) -> list[list[Clip]]:
-    order = clips[:]
-    rng.shuffle(order)
+def batches(clips: list[Clip], size: int, rng: random.Random, balance: float = 0.0) -> list[list[Clip]]:
+    """An epoch of batches. With `balance` b > 0, clips are drawn with weight count(caption)^-b,
+    so the 700 "background music" clips do not drown the 7 dogs (b = 0: a plain shuffle)."""
+    if balance > 0:
+        counts: dict[str, int] = {}
+        for c in clips:
+            counts[c.captions[0]] = counts.get(c.captions[0], 0) + 1
+        weights = [counts[c.captions[0]] ** -balance for c in clips]
+        order = rng.choices(clips, weights=weights, k=len(clips))
+    else:
+        order = clips[:]
+        rng.shuffle(order)
     return [order[i : i + size] for i in range(0, len(order) - size + 1, size)] or [order]
 
 
-def train_step(model, text_fn, cache, batch, window, rng, optimizer, device) -> float:
+# Ways people phrase a query or a class prompt; training sees captions in them too.
+TEMPLATES = ("this is a sound of {}", "the sound of {}", "{} sound effect", "a recording of {}")
+
+
+def pick_caption(clip: Clip, rng: random.Random, prompt_aug: float) -> str:
+    caption = rng.choice(clip.captions)
+    return rng.choice(TEMPLATES).format(caption) if rng.random() < prompt_aug else caption
+
+
+def train_step(model, text_fn, cache, batch, window, rng, optimizer, device, prompt_aug) -> float:
     pooled = torch.from_numpy(np.stack([random_window(cache[c.id], window, rng) for c in batch]))
-    captions = [rng.choice(c.captions) for c in batch]
+    captions = [pick_caption(c, rng, prompt_aug) for c in batch]
     ids = {cap: i for i, cap in enumerate(dict.fromkeys(captions))}
     groups = torch.tensor([ids[cap] for cap in captions], device=device)
     audio = model.project_audio(pooled.to(device).unsqueeze(-1))
@@ -208,8 +226,9 @@ def run(args: argparse.Namespace) -> dict:
                 model.text_encoder.eval()
             t0 = time.time()
             losses = []
-            for batch in batches(train, args.batch_size, rng):
-                losses.append(train_step(model, text_fn, cache, batch, window, rng, optimizer, device))
+            for batch in batches(train, args.batch_size, rng, args.balance):
+                losses.append(train_step(model, text_fn, cache, batch, window, rng, optimizer, device,
+                                         args.prompt_aug))
                 scheduler.step()
             metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "seconds": time.time() - t0,
                        "logit_scale": model.logit_scale.item(),
@@ -243,6 +262,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--device", default="cpu", help="cpu | cuda | auto")
     p.add_argument("--init", default="pretrained", help="pretrained (aisfx + MiniLM) or a config name")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--balance", type=float, default=0.0, help="sample clips by caption count^-B")
+    p.add_argument("--prompt-aug", type=float, default=0.0, help="share of captions put in a template")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
