@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import soundfile as sf
+import torch
 
 from clap_search.factory import create_model
 from training.train import run
@@ -36,7 +37,7 @@ def test_a_few_epochs_reduce_the_loss_and_leave_a_loadable_checkpoint(tmp_path):
     args = argparse.Namespace(
         corpus=str(tmp_path / "corpus"), out=str(tmp_path / "run"), cache=str(tmp_path / "cache"),
         epochs=6, batch_size=8, lr=3e-3, text_lr=1e-3, text="finetune", device="cpu", seed=0,
-        resume=False, init="tiny", balance=0.5, prompt_aug=0.3,
+        resume=False, init="tiny", balance=0.5, prompt_aug=0.3, audio="frozen", audio_lr=1e-3,
     )
     run(args)
     log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
@@ -49,3 +50,18 @@ def test_a_few_epochs_reduce_the_loss_and_leave_a_loadable_checkpoint(tmp_path):
     args.resume = True
     run(args)
     assert len((tmp_path / "run" / "log.jsonl").read_text().splitlines()) == 6
+
+
+def test_the_audio_tower_can_be_trained_end_to_end(tmp_path):
+    _corpus(tmp_path / "corpus")
+    args = argparse.Namespace(
+        corpus=str(tmp_path / "corpus"), out=str(tmp_path / "run"), cache=str(tmp_path / "cache"),
+        epochs=2, batch_size=8, lr=3e-3, text_lr=1e-3, text="frozen", device="cpu", seed=0,
+        resume=False, init="tiny", balance=0.0, prompt_aug=0.0, audio="train", audio_lr=1e-3,
+    )
+    before, _ = create_model("tiny")
+    run(args)
+    after, _ = create_model(str(tmp_path / "run" / "best.safetensors"))
+    w0 = before.audio_encoder.blocks[0].conv1.weight
+    w1 = after.audio_encoder.blocks[0].conv1.weight.float()
+    assert not torch.allclose(w0, w1, atol=1e-3)

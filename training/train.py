@@ -1,9 +1,11 @@
-"""Contrastive training of the default model on cached audio features; resumable, logged.
+"""Contrastive training of a CLAP model; resumable, with a progress bar and a metric log.
 
     python -m training.train --corpus /work/data/corpus --out runs/default [--device cuda]
 
-The audio CNN stays frozen (its frame features are cached, see training/cache.py); the
-projections, the temperature and (with --text finetune) the text tower are trained.
+By default the pretrained audio CNN stays frozen and its frame features are cached (see
+training/cache.py): the projections, the temperature and (with --text finetune) the text
+tower are trained, which fits a 2-core CPU. `--audio train` trains the audio tower end to end
+on random 5 s crops of the waveforms instead — what the paper's CNN14 config needs, on a GPU.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from clap_search.encoders.text import load_tokenizer
 from clap_search.factory import resolve_device
 from clap_search.model import CLAPModel
 from training.cache import FrameCache
-from training.data import Clip, read_manifest, read_zero_shot
+from training.data import Clip, load_clip, read_manifest, read_zero_shot
 from training.evaluate import retrieval_metrics, topk_accuracy, zero_shot_scores
 from training.loss import contrastive_loss
 from training.pretrained import pretrained_model
@@ -151,12 +153,47 @@ def pick_caption(clip: Clip, rng: random.Random, prompt_aug: float) -> str:
     return rng.choice(TEMPLATES).format(caption) if rng.random() < prompt_aug else caption
 
 
-def train_step(model, text_fn, cache, batch, window, rng, optimizer, device, prompt_aug) -> float:
+class LiveFrames:
+    """Frame features computed by the current audio tower (when it is being trained)."""
+
+    def __init__(self, model: CLAPModel, clips: list[Clip], device: torch.device) -> None:
+        self.model, self.device = model, device
+        self.clips = {c.id: c for c in clips}
+
+    def __contains__(self, clip_id: str) -> bool:
+        return clip_id in self.clips
+
+    @torch.no_grad()
+    def __getitem__(self, clip_id: str) -> np.ndarray:
+        wave = load_clip(self.clips[clip_id], self.model.cfg.audio.sample_rate)
+        frames = self.model.audio_frames(torch.from_numpy(wave).to(self.device)[None])[0]
+        return frames.t().cpu().numpy()
+
+
+def random_crop(wave: np.ndarray, length: int, rng: random.Random) -> np.ndarray:
+    """A `length`-sample crop, zero-padded (silence) when the clip is shorter."""
+    if len(wave) >= length:
+        start = rng.randrange(0, len(wave) - length + 1)
+        return wave[start : start + length]
+    return np.pad(wave, (0, length - len(wave)))
+
+
+def audio_batch(model, cache, batch, window, rng, device, end_to_end: bool) -> torch.Tensor:
+    """Joint-space audio vectors of a batch: from cached frames, or through the whole tower."""
+    if end_to_end:
+        sr = model.cfg.audio.sample_rate
+        length = int(model.cfg.window_seconds * sr)
+        waves = np.stack([random_crop(load_clip(c, sr), length, rng) for c in batch])
+        return model.encode_audio(torch.from_numpy(waves).to(device))
     pooled = torch.from_numpy(np.stack([random_window(cache[c.id], window, rng) for c in batch]))
-    captions = [pick_caption(c, rng, prompt_aug) for c in batch]
+    return model.project_audio(pooled.to(device).unsqueeze(-1))
+
+
+def train_step(model, text_fn, cache, batch, window, rng, optimizer, device, args) -> float:
+    captions = [pick_caption(c, rng, args.prompt_aug) for c in batch]
     ids = {cap: i for i, cap in enumerate(dict.fromkeys(captions))}
     groups = torch.tensor([ids[cap] for cap in captions], device=device)
-    audio = model.project_audio(pooled.to(device).unsqueeze(-1))
+    audio = audio_batch(model, cache, batch, window, rng, device, args.audio == "train")
     text = text_fn(captions)
     loss = contrastive_loss(audio, text, model.logit_scale, groups)
     optimizer.zero_grad(set_to_none=True)
@@ -186,12 +223,21 @@ def run(args: argparse.Namespace) -> dict:
     tokenizer = load_tokenizer()
     clips = read_manifest(Path(args.corpus))
     zs = read_zero_shot(Path(args.corpus))
-    cache = FrameCache.build(model, clips + zs, Path(args.cache), "frames")
+    if args.audio == "train":
+        cache = LiveFrames(model, clips + zs, device)
+    else:
+        cache = FrameCache.build(model, clips + zs, Path(args.cache), "frames")
     train = [c for c in clips if c.split == "train" and c.id in cache]
     val = [c for c in clips if c.split == "val" and c.id in cache]
     log.info("train %d clips, val %d, zero-shot eval %d", len(train), len(val), len(zs))
     model.to(device)
-    optimizer = torch.optim.AdamW(trainable_parameters(model, args.text, args.lr, args.text_lr))
+    groups = trainable_parameters(model, args.text, args.lr, args.text_lr)
+    if args.audio == "train":
+        audio_params = list(model.audio_encoder.parameters())
+        for p in audio_params:
+            p.requires_grad = True
+        groups.append({"params": audio_params, "lr": args.audio_lr, "weight_decay": 0.01})
+    optimizer = torch.optim.AdamW(groups)
     steps = args.epochs * max(1, len(train) // args.batch_size)
     warm = max(1, steps // 20)
 
@@ -221,14 +267,14 @@ def run(args: argparse.Namespace) -> dict:
         task = progress.add_task("training", total=args.epochs, completed=start, info="")
         for epoch in range(start, args.epochs):
             model.train()
-            model.audio_encoder.eval()  # frozen: batch-norm statistics stay as pretrained
+            if args.audio != "train":
+                model.audio_encoder.eval()  # frozen: batch-norm statistics stay as pretrained
             if args.text == "frozen":
                 model.text_encoder.eval()
             t0 = time.time()
             losses = []
             for batch in batches(train, args.batch_size, rng, args.balance):
-                losses.append(train_step(model, text_fn, cache, batch, window, rng, optimizer, device,
-                                         args.prompt_aug))
+                losses.append(train_step(model, text_fn, cache, batch, window, rng, optimizer, device, args))
                 scheduler.step()
             metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "seconds": time.time() - t0,
                        "logit_scale": model.logit_scale.item(),
@@ -262,6 +308,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--device", default="cpu", help="cpu | cuda | auto")
     p.add_argument("--init", default="pretrained", help="pretrained (aisfx + MiniLM) or a config name")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--audio", default="frozen", help="frozen (cached features) | train (end to end)")
+    p.add_argument("--audio-lr", type=float, default=1e-4)
     p.add_argument("--balance", type=float, default=0.0, help="sample clips by caption count^-B")
     p.add_argument("--prompt-aug", type=float, default=0.0, help="share of captions put in a template")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
