@@ -65,3 +65,19 @@ def test_the_audio_tower_can_be_trained_end_to_end(tmp_path):
     w0 = before.audio_encoder.blocks[0].conv1.weight
     w1 = after.audio_encoder.blocks[0].conv1.weight.float()
     assert not torch.allclose(w0, w1, atol=1e-3)
+
+
+def test_the_last_conv_block_can_be_tuned_from_cached_inputs(tmp_path):
+    _corpus(tmp_path / "corpus")
+    args = argparse.Namespace(
+        corpus=str(tmp_path / "corpus"), out=str(tmp_path / "run"), cache=str(tmp_path / "cache"),
+        epochs=2, batch_size=8, lr=3e-3, text_lr=1e-3, text="frozen", device="cpu", seed=0,
+        resume=False, init="tiny", balance=0.0, prompt_aug=0.0, audio="lastblock", audio_lr=1e-2,
+    )
+    before, _ = create_model("tiny")
+    run(args)
+    after, _ = create_model(str(tmp_path / "run" / "best.safetensors"))
+    assert torch.allclose(before.audio_encoder.blocks[0].conv1.weight,
+                          after.audio_encoder.blocks[0].conv1.weight.float(), atol=1e-3)
+    assert not torch.allclose(before.audio_encoder.blocks[-1].conv1.weight,
+                              after.audio_encoder.blocks[-1].conv1.weight.float(), atol=1e-3)

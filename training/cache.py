@@ -41,10 +41,14 @@ class FrameCache:
         return clip_id in self.frames
 
     @classmethod
-    def build(cls, model: CLAPModel, clips: list[Clip], folder: Path, name: str) -> FrameCache:
+    def build(
+        cls, model: CLAPModel, clips: list[Clip], folder: Path, name: str, upto: int | None = None
+    ) -> FrameCache:
         """Load what is cached and compute the rest; shards are keyed by id prefix, so a
-        corpus that grows only adds work for its new clips."""
-        folder = folder / f"{name}-{tower_digest(model)}"
+        corpus that grows only adds work for its new clips. With `upto`, what is cached is the
+        input of conv block `upto` (frames', channels, mels'), for training the blocks after it."""
+        suffix = "" if upto is None else f"-upto{upto}"
+        folder = folder / f"{name}-{tower_digest(model)}{suffix}"
         folder.mkdir(parents=True, exist_ok=True)
         shards: dict[str, list[Clip]] = {}
         for clip in clips:
@@ -57,7 +61,7 @@ class FrameCache:
                 have = dict(np.load(path)) if path.exists() else {}
                 todo = [c for c in shard if c.id not in have]
                 if todo:
-                    have.update(_compute(model, todo))
+                    have.update(_compute(model, todo, upto))
                     tmp = path.with_suffix(".tmp.npz")
                     np.savez(tmp, **have)
                     tmp.replace(path)
@@ -67,7 +71,7 @@ class FrameCache:
 
 
 @torch.inference_mode()
-def _compute(model: CLAPModel, clips: list[Clip]) -> dict[str, np.ndarray]:
+def _compute(model: CLAPModel, clips: list[Clip], upto: int | None) -> dict[str, np.ndarray]:
     out = {}
     sr = model.cfg.audio.sample_rate
     for clip in clips:
@@ -75,6 +79,10 @@ def _compute(model: CLAPModel, clips: list[Clip]) -> dict[str, np.ndarray]:
             wave = load_clip(clip, sr)
         except Exception:  # a clip the corpus builder let through but that cannot be read
             continue
-        feats = model.audio_frames(torch.from_numpy(wave)[None])[0]
-        out[clip.id] = feats.t().contiguous().numpy().astype(np.float16)
+        if upto is None:
+            feats = model.audio_frames(torch.from_numpy(wave)[None])[0].t()
+        else:  # (1, channels, frames', mels') -> (frames', channels, mels')
+            mel = model.mel(torch.from_numpy(wave)[None]).unsqueeze(1)
+            feats = model.audio_encoder.run_blocks(mel, 0, upto)[0].permute(1, 0, 2)
+        out[clip.id] = feats.contiguous().numpy().astype(np.float16)
     return out

@@ -170,6 +170,31 @@ class LiveFrames:
         return frames.t().cpu().numpy()
 
 
+class HeadFrames:
+    """Frame features from cached last-block inputs, through the current last block."""
+
+    def __init__(self, model: CLAPModel, cache: FrameCache, start: int) -> None:
+        self.model, self.cache, self.start = model, cache, start
+
+    def __contains__(self, clip_id: str) -> bool:
+        return clip_id in self.cache
+
+    @torch.no_grad()
+    def __getitem__(self, clip_id: str) -> np.ndarray:
+        x = torch.from_numpy(self.cache[clip_id].astype(np.float32)).permute(1, 0, 2)[None]
+        device = next(self.model.parameters()).device
+        feats = self.model.audio_encoder.run_blocks(x.to(device), self.start).mean(dim=3)[0]
+        return feats.t().cpu().numpy()
+
+
+def tiled_window(maps: np.ndarray, window: int, rng: random.Random) -> np.ndarray:
+    """A random `window`-frame crop of cached maps; short clips are tiled (max-pool friendly)."""
+    if len(maps) < window:
+        maps = np.concatenate([maps] * (window // len(maps) + 1))[:window]
+    start = rng.randrange(0, len(maps) - window + 1)
+    return maps[start : start + window]
+
+
 def random_crop(wave: np.ndarray, length: int, rng: random.Random) -> np.ndarray:
     """A `length`-sample crop, zero-padded (silence) when the clip is shorter."""
     if len(wave) >= length:
@@ -178,9 +203,15 @@ def random_crop(wave: np.ndarray, length: int, rng: random.Random) -> np.ndarray
     return np.pad(wave, (0, length - len(wave)))
 
 
-def audio_batch(model, cache, batch, window, rng, device, end_to_end: bool) -> torch.Tensor:
-    """Joint-space audio vectors of a batch: from cached frames, or through the whole tower."""
-    if end_to_end:
+def audio_batch(model, cache, batch, window, rng, device, mode: str) -> torch.Tensor:
+    """Joint-space audio vectors of a batch: from cached frames, through the last block from
+    cached block inputs, or through the whole tower."""
+    if mode == "lastblock":
+        maps = np.stack([tiled_window(cache.cache[c.id], window, rng) for c in batch])
+        x = torch.from_numpy(maps.astype(np.float32)).to(device).permute(0, 2, 1, 3)
+        feats = model.audio_encoder.run_blocks(x, cache.start).mean(dim=3)
+        return model.project_audio(feats)
+    if mode == "train":
         sr = model.cfg.audio.sample_rate
         length = int(model.cfg.window_seconds * sr)
         waves = np.stack([random_crop(load_clip(c, sr), length, rng) for c in batch])
@@ -193,7 +224,7 @@ def train_step(model, text_fn, cache, batch, window, rng, optimizer, device, arg
     captions = [pick_caption(c, rng, args.prompt_aug) for c in batch]
     ids = {cap: i for i, cap in enumerate(dict.fromkeys(captions))}
     groups = torch.tensor([ids[cap] for cap in captions], device=device)
-    audio = audio_batch(model, cache, batch, window, rng, device, args.audio == "train")
+    audio = audio_batch(model, cache, batch, window, rng, device, args.audio)
     text = text_fn(captions)
     loss = contrastive_loss(audio, text, model.logit_scale, groups)
     optimizer.zero_grad(set_to_none=True)
@@ -223,8 +254,11 @@ def run(args: argparse.Namespace) -> dict:
     tokenizer = load_tokenizer()
     clips = read_manifest(Path(args.corpus))
     zs = read_zero_shot(Path(args.corpus))
+    last = len(model.audio_encoder.blocks) - 1
     if args.audio == "train":
         cache = LiveFrames(model, clips + zs, device)
+    elif args.audio == "lastblock":
+        cache = HeadFrames(model, FrameCache.build(model, clips + zs, Path(args.cache), "frames", last), last)
     else:
         cache = FrameCache.build(model, clips + zs, Path(args.cache), "frames")
     train = [c for c in clips if c.split == "train" and c.id in cache]
@@ -232,8 +266,9 @@ def run(args: argparse.Namespace) -> dict:
     log.info("train %d clips, val %d, zero-shot eval %d", len(train), len(val), len(zs))
     model.to(device)
     groups = trainable_parameters(model, args.text, args.lr, args.text_lr)
-    if args.audio == "train":
-        audio_params = list(model.audio_encoder.parameters())
+    if args.audio in ("train", "lastblock"):
+        tower = model.audio_encoder
+        audio_params = list(tower.parameters() if args.audio == "train" else tower.blocks[last].parameters())
         for p in audio_params:
             p.requires_grad = True
         groups.append({"params": audio_params, "lr": args.audio_lr, "weight_decay": 0.01})
@@ -308,7 +343,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--device", default="cpu", help="cpu | cuda | auto")
     p.add_argument("--init", default="pretrained", help="pretrained (aisfx + MiniLM) or a config name")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--audio", default="frozen", help="frozen (cached features) | train (end to end)")
+    p.add_argument("--audio", default="frozen", help="frozen (cached) | lastblock | train (end to end)")
     p.add_argument("--audio-lr", type=float, default=1e-4)
     p.add_argument("--balance", type=float, default=0.0, help="sample clips by caption count^-B")
     p.add_argument("--prompt-aug", type=float, default=0.0, help="share of captions put in a template")

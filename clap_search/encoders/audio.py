@@ -51,12 +51,17 @@ class ConvAudioEncoder(nn.Module):
         self.blocks = nn.ModuleList(ConvBlock(a, b) for a, b in zip(chans[:-1], chans[1:]))
         self.fc = nn.Linear(cfg.width, cfg.width) if cfg.fc else None
 
+    def run_blocks(self, x: torch.Tensor, start: int = 0, stop: int | None = None) -> torch.Tensor:
+        """Conv blocks `start`..`stop` on (batch, channels, frames, mels) maps."""
+        stop = len(self.blocks) if stop is None else stop
+        for block, pool in zip(self.blocks[start:stop], self.cfg.pools[start:stop]):
+            x = block(x, pool, self.cfg.pool_type)
+        return x
+
     def frame_features(self, mel: torch.Tensor) -> torch.Tensor:
         # channels_last lets oneDNN pick its fast convolution kernels on CPU (about 1.5x here)
         x = mel.unsqueeze(1).contiguous(memory_format=torch.channels_last)  # (batch, 1, frames, mels)
-        for block, pool in zip(self.blocks, self.cfg.pools):
-            x = block(x, pool, self.cfg.pool_type)
-        return x.mean(dim=3)  # average over frequency -> (batch, width, frames')
+        return self.run_blocks(x).mean(dim=3)  # average over frequency -> (batch, width, frames')
 
     def optimise_for_inference(self) -> None:
         """Eval-only speed-ups that keep the function: folded batch-norm, channels-last weights."""
