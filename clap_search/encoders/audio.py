@@ -27,8 +27,8 @@ class ConvBlock(nn.Module):
         self.bn1, self.bn2 = nn.Identity(), nn.Identity()
 
     def forward(self, x: torch.Tensor, pool: tuple[int, int], pool_type: str) -> torch.Tensor:
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = F.relu(self.bn2(self.conv2(x)))
+        x = F.relu_(self.bn1(self.conv1(x)))
+        x = F.relu_(self.bn2(self.conv2(x)))
         if pool == (1, 1):
             return x
         if pool_type == "max":
