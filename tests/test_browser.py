@@ -119,9 +119,12 @@ def browser(tmp_path):
 
 
 def wait(driver, condition, timeout=20.0):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(lambda d: condition(d))
+    # the page re-renders its list as results arrive: an element read mid-render is retried
+    waiter = WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
+    return waiter.until(lambda d: condition(d))
 
 
 def test_search_listen_more_like_this(server, browser, tmp_path):
