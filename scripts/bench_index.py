@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -15,28 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-import torch
 
 from clap_search.embed import Embedder
+from clap_search.hostinfo import describe_machine
 from clap_search.library import Library
 from clap_search.query import search_text
 from indexer.pipeline import index_folder
 
 QUERIES = ["dog barking", "rain on a roof", "door slam", "car engine", "birds singing", "footsteps"]
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    threads = torch.get_num_threads()
-    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} with {threads} threads, {gpu}"
 
 
 def generate(folder: Path, n: int, seconds: float, sr: int = 44100) -> None:
@@ -83,7 +67,7 @@ def main() -> None:
         lib = Library.open(Path(tmp) / "lib", create=True)
         embedder = Embedder.load(args.model, device=args.device)
         summary = index_folder(lib, folder, embedder)
-        print(f"machine: {machine()}")
+        print(f"machine: {describe_machine()}")
         print(f"model: {embedder.identity.name} ({embedder.identity.version}, {embedder.identity.dim}-d)")
         print(
             f"index: {summary.added} files, {summary.failed} failed, {summary.audio_seconds:.0f} s audio "

@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
+from clap_search.hostinfo import describe_machine
 from clap_search.store import VectorStore, index_kind
-from scripts.bench_index import machine
 
 
 def low_rank(
@@ -56,7 +56,7 @@ def main() -> None:
         exact = ids[np.argsort(-(vecs @ q))[:10]]
         recalls.append(len(set(got[0].tolist()) & set(exact.tolist())) / 10)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(f"machine: {machine()}")
+    print(f"machine: {describe_machine()}")
     kind = index_kind(args.segments)
     print(f"{args.segments} segments x {args.dim}-d, {args.clusters} latent clusters, index {kind}: "
           f"build {build:.1f} s, "

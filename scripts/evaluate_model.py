@@ -11,28 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from clap_search.embed import Embedder
+from clap_search.hostinfo import describe_machine
 from training.data import read_manifest, read_zero_shot
 from training.evaluate import per_class_accuracy, retrieval_metrics, topk_accuracy, zero_shot_scores
-
-
-def machine() -> str:
-    cpu = platform.processor() or "cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
 
 
 def embed_clips(embedder: Embedder, clips) -> list[np.ndarray]:
@@ -87,7 +74,7 @@ def main() -> None:
     p.add_argument("--json-out", type=Path)
     args = p.parse_args()
     embedder = Embedder.load(args.model)
-    result = {"model": embedder.identity.__dict__, "machine": machine(),
+    result = {"model": embedder.identity.__dict__, "machine": describe_machine(),
               "ours": evaluate_model(embedder, args.corpus, args.val_limit)}
     n = result["ours"]["classes"]
     result["chance"] = {"zero_shot": {"top1": 1 / n, "top5": min(5, n) / n}}
