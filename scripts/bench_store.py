@@ -14,6 +14,7 @@ import argparse
 import resource
 import time
 
+import faiss
 import numpy as np
 
 from clap_search.hostinfo import describe_machine
@@ -36,6 +37,7 @@ def main() -> None:
     ap.add_argument("--segments", type=int, default=200_000)
     ap.add_argument("--dim", type=int, default=1024)
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--ef-search", type=int, nargs="+", default=[256], help="HNSW efSearch values")
     ap.add_argument("--clusters", type=int, default=0, help="latent cluster centres (0: none)")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
@@ -48,21 +50,24 @@ def main() -> None:
     store = VectorStore.build(ids, vecs, args.dim)
     build = time.perf_counter() - t0
     queries = low_rank(args.queries, args.dim, rng, basis, centres)
-    times, recalls = [], []
-    for q in queries:
-        t0 = time.perf_counter()
-        _, got = store.search(q[None], 10)
-        times.append(time.perf_counter() - t0)
-        exact = ids[np.argsort(-(vecs @ q))[:10]]
-        recalls.append(len(set(got[0].tolist()) & set(exact.tolist())) / 10)
+    exact = [set(ids[np.argsort(-(vecs @ q))[:10]].tolist()) for q in queries]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(f"machine: {describe_machine()}")
     kind = index_kind(args.segments)
+    print(f"machine: {describe_machine()}")
     print(f"{args.segments} segments x {args.dim}-d, {args.clusters} latent clusters, index {kind}: "
-          f"build {build:.1f} s, "
-          f"query median {np.median(times) * 1e3:.2f} ms (p95 {np.percentile(times, 95) * 1e3:.2f} ms), "
-          f"recall@10 vs exact {np.mean(recalls):.3f}, peak RSS {rss:.1f} GB")
-
+          f"build {build:.1f} s, peak RSS {rss:.1f} GB")
+    hnsw = faiss.downcast_index(store.index.index) if kind == "hnsw" else None
+    for ef in args.ef_search if hnsw is not None else [None]:
+        if hnsw is not None:
+            hnsw.hnsw.efSearch = ef
+        times, recalls = [], []
+        for q, truth in zip(queries, exact):
+            t0 = time.perf_counter()
+            _, got = store.search(q[None], 10)
+            times.append(time.perf_counter() - t0)
+            recalls.append(len(set(got[0].tolist()) & truth) / 10)
+        print(f"  efSearch {ef or '-'}: query median {np.median(times) * 1e3:.2f} ms "
+              f"(p95 {np.percentile(times, 95) * 1e3:.2f} ms), recall@10 vs exact {np.mean(recalls):.3f}")
 
 if __name__ == "__main__":
     main()
