@@ -42,6 +42,9 @@ def mel_filterbank(cfg: AudioConfig) -> torch.Tensor:
 class LogMel(nn.Module):
     """Waveform (batch, samples) at cfg.sample_rate -> normalised log-mel (batch, frames, mels)."""
 
+    window: torch.Tensor
+    fbank: torch.Tensor
+
     def __init__(self, cfg: AudioConfig) -> None:
         super().__init__()
         self.cfg = cfg

@@ -38,9 +38,14 @@ REBUILD_BATCH = 20_000
 
 
 class HasIdentity(Protocol):
-    name: str
-    version: str
-    dim: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ class ConvBlock(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(c_out)
-        self.bn2 = nn.BatchNorm2d(c_out)
+        self.bn1: nn.Module = nn.BatchNorm2d(c_out)
+        self.bn2: nn.Module = nn.BatchNorm2d(c_out)
 
     def fuse_batchnorm(self) -> None:
         """Fold each batch-norm into its conv (inference only): same function, half the passes."""
