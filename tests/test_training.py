@@ -32,13 +32,19 @@ def _corpus(root):
     (root / "eval_zeroshot.jsonl").write_text("".join(json.dumps(r) + "\n" for r in evals))
 
 
-def test_a_few_epochs_reduce_the_loss_and_leave_a_loadable_checkpoint(tmp_path):
+def _args(tmp_path, **changes) -> argparse.Namespace:
+    """The trainer's options for a tiny run on the synthetic corpus."""
     _corpus(tmp_path / "corpus")
-    args = argparse.Namespace(
+    base = dict(
         corpus=str(tmp_path / "corpus"), out=str(tmp_path / "run"), cache=str(tmp_path / "cache"),
-        epochs=6, batch_size=8, lr=3e-3, text_lr=1e-3, text="finetune", device="cpu", seed=0,
-        resume=False, init="tiny", balance=0.5, prompt_aug=0.3, audio="frozen", audio_lr=1e-3,
+        epochs=2, batch_size=8, lr=3e-3, text_lr=1e-3, text="frozen", device="cpu", seed=0,
+        resume=False, init="tiny", balance=0.0, prompt_aug=0.0, audio="frozen", audio_lr=1e-3,
     )
+    return argparse.Namespace(**(base | changes))
+
+
+def test_a_few_epochs_reduce_the_loss_and_leave_a_loadable_checkpoint(tmp_path):
+    args = _args(tmp_path, epochs=6, text="finetune", balance=0.5, prompt_aug=0.3)
     run(args)
     log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     losses = [row["loss"] for row in log]
@@ -53,12 +59,7 @@ def test_a_few_epochs_reduce_the_loss_and_leave_a_loadable_checkpoint(tmp_path):
 
 
 def test_the_audio_tower_can_be_trained_end_to_end(tmp_path):
-    _corpus(tmp_path / "corpus")
-    args = argparse.Namespace(
-        corpus=str(tmp_path / "corpus"), out=str(tmp_path / "run"), cache=str(tmp_path / "cache"),
-        epochs=2, batch_size=8, lr=3e-3, text_lr=1e-3, text="frozen", device="cpu", seed=0,
-        resume=False, init="tiny", balance=0.0, prompt_aug=0.0, audio="train", audio_lr=1e-3,
-    )
+    args = _args(tmp_path, audio="train")
     before, _ = create_model("tiny")
     run(args)
     after, _ = create_model(str(tmp_path / "run" / "best.safetensors"))
@@ -68,12 +69,7 @@ def test_the_audio_tower_can_be_trained_end_to_end(tmp_path):
 
 
 def test_the_last_conv_block_can_be_tuned_from_cached_inputs(tmp_path):
-    _corpus(tmp_path / "corpus")
-    args = argparse.Namespace(
-        corpus=str(tmp_path / "corpus"), out=str(tmp_path / "run"), cache=str(tmp_path / "cache"),
-        epochs=2, batch_size=8, lr=3e-3, text_lr=1e-3, text="frozen", device="cpu", seed=0,
-        resume=False, init="tiny", balance=0.0, prompt_aug=0.0, audio="lastblock", audio_lr=1e-2,
-    )
+    args = _args(tmp_path, audio="lastblock", audio_lr=1e-2)
     before, _ = create_model("tiny")
     run(args)
     after, _ = create_model(str(tmp_path / "run" / "best.safetensors"))
