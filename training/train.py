@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from clap_search.checkpoint import save_checkpoint
+from clap_search.checkpoint import load_checkpoint, save_checkpoint
 from clap_search.config import CONFIGS
 from clap_search.embed import window_starts
 from clap_search.encoders.text import load_tokenizer
@@ -249,6 +249,9 @@ def run(args: argparse.Namespace) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     if args.init == "pretrained":
         model = pretrained_model(Path(args.cache) / "pretrained")
+    elif args.init.endswith(".safetensors"):  # warm start from an earlier run's checkpoint
+        model, _ = load_checkpoint(args.init)
+        model.float()
     else:  # a random named config: the smoke test's tiny model, or a GPU run of the paper's
         model = CLAPModel(CONFIGS[args.init])
     tokenizer = load_tokenizer()
@@ -335,18 +338,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--corpus", required=True, help="folder made by scripts/build_corpus.py")
     p.add_argument("--out", required=True, help="run folder: log.jsonl, last.pt, best.safetensors")
     p.add_argument("--cache", default="/work/data/cache", help="wheels + feature cache")
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=12)
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--text-lr", type=float, default=3e-5)
     p.add_argument("--text", default="finetune", help="frozen | finetune | top<N> (last N layers)")
     p.add_argument("--device", default="cpu", help="cpu | cuda | auto")
-    p.add_argument("--init", default="pretrained", help="pretrained (aisfx + MiniLM) or a config name")
+    p.add_argument("--init", default="pretrained", help="pretrained | config name | .safetensors")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--audio", default="frozen", help="frozen (cached) | lastblock | train (end to end)")
     p.add_argument("--audio-lr", type=float, default=1e-4)
     p.add_argument("--balance", type=float, default=0.0, help="sample clips by caption count^-B")
-    p.add_argument("--prompt-aug", type=float, default=0.0, help="share of captions put in a template")
+    p.add_argument("--prompt-aug", type=float, default=0.3, help="share of captions put in a template")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
