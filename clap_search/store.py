@@ -54,6 +54,7 @@ class VectorStore:
         self.index = index if index is not None else _new_index(dim, kind)
         # HNSW cannot delete: removed ids are hidden from results until the next rebuild.
         self.hidden: set[int] = set()
+        self.ef_search = HNSW_EF_SEARCH
 
     @classmethod
     def build(cls, ids: np.ndarray, vectors: np.ndarray, dim: int, kind: str | None = None) -> VectorStore:
@@ -93,7 +94,7 @@ class VectorStore:
         sel = self._selector(allowed)
         fetch = min(k + len(self.hidden), max(self.index.ntotal, 1))
         if self.kind == HNSW:
-            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, fetch), sel=sel)
+            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, fetch), sel=sel)
         else:
             params = faiss.SearchParameters(sel=sel)
         scores, ids = self.index.search(q, fetch, params=params)

@@ -14,7 +14,6 @@ import argparse
 import resource
 import time
 
-import faiss
 import numpy as np
 
 from clap_search.hostinfo import describe_machine
@@ -56,10 +55,9 @@ def main() -> None:
     print(f"machine: {describe_machine()}")
     print(f"{args.segments} segments x {args.dim}-d, {args.clusters} latent clusters, index {kind}: "
           f"build {build:.1f} s, peak RSS {rss:.1f} GB")
-    hnsw = faiss.downcast_index(store.index.index) if kind == "hnsw" else None
-    for ef in args.ef_search if hnsw is not None else [None]:
-        if hnsw is not None:
-            hnsw.hnsw.efSearch = ef
+    for ef in args.ef_search if kind == "hnsw" else [None]:
+        if ef is not None:
+            store.ef_search = ef
         times, recalls = [], []
         for q, truth in zip(queries, exact):
             t0 = time.perf_counter()
