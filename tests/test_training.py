@@ -39,6 +39,7 @@ def _args(tmp_path, **changes) -> argparse.Namespace:
         corpus=str(tmp_path / "corpus"), out=str(tmp_path / "run"), cache=str(tmp_path / "cache"),
         epochs=2, batch_size=8, lr=3e-3, text_lr=1e-3, text="frozen", device="cpu", seed=0,
         resume=False, init="tiny", balance=0.0, prompt_aug=0.0, audio="frozen", audio_lr=1e-3,
+        crop_seconds=0.0, augment=False,
     )
     return argparse.Namespace(**(base | changes))
 
@@ -59,7 +60,7 @@ def test_a_few_epochs_reduce_the_loss_and_leave_a_loadable_checkpoint(tmp_path):
 
 
 def test_the_audio_tower_can_be_trained_end_to_end(tmp_path):
-    args = _args(tmp_path, audio="train")
+    args = _args(tmp_path, audio="train", augment=True, crop_seconds=1.0)
     before, _ = create_model("tiny")
     run(args)
     after, _ = create_model(str(tmp_path / "run" / "best.safetensors"))

@@ -5,7 +5,8 @@
 By default the pretrained audio CNN stays frozen and its frame features are cached (see
 training/cache.py): the projections, the temperature and (with --text finetune) the text
 tower are trained, which fits a 2-core CPU. `--audio train` trains the audio tower end to end
-on random 5 s crops of the waveforms instead — what the paper's CNN14 config needs, on a GPU.
+on random crops of the waveforms instead (`--augment` varies them) — what the paper's CNN14
+config needs on a GPU, and what a pretrained tower can afford on the CPU for a few epochs.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from clap_search.embed import window_starts
 from clap_search.encoders.text import load_tokenizer
 from clap_search.factory import resolve_device
 from clap_search.model import CLAPModel
+from training.augment import Augment
 from training.cache import FrameCache
 from training.data import Clip, load_clip, read_manifest, read_zero_shot
 from training.evaluate import retrieval_metrics, topk_accuracy, zero_shot_scores
@@ -154,18 +156,27 @@ def pick_caption(clip: Clip, rng: random.Random, prompt_aug: float) -> str:
 
 
 class LiveFrames:
-    """Frame features computed by the current audio tower (when it is being trained)."""
+    """Frame features computed by the current audio tower (when it is being trained).
+
+    Decoded waveforms are kept in memory as float16 (6 h of 44.1 kHz audio is about 2 GB), so
+    each epoch decodes nothing."""
 
     def __init__(self, model: CLAPModel, clips: list[Clip], device: torch.device) -> None:
         self.model, self.device = model, device
         self.clips = {c.id: c for c in clips}
+        self.waves: dict[str, np.ndarray] = {}
 
     def __contains__(self, clip_id: str) -> bool:
         return clip_id in self.clips
 
+    def wave(self, clip: Clip) -> np.ndarray:
+        if clip.id not in self.waves:
+            self.waves[clip.id] = load_clip(clip, self.model.cfg.audio.sample_rate).astype(np.float16)
+        return self.waves[clip.id].astype(np.float32)
+
     @torch.no_grad()
     def __getitem__(self, clip_id: str) -> np.ndarray:
-        wave = load_clip(self.clips[clip_id], self.model.cfg.audio.sample_rate)
+        wave = self.wave(self.clips[clip_id])
         frames = self.model.audio_frames(torch.from_numpy(wave).to(self.device)[None])[0]
         return frames.t().cpu().numpy()
 
@@ -203,7 +214,8 @@ def random_crop(wave: np.ndarray, length: int, rng: random.Random) -> np.ndarray
     return np.pad(wave, (0, length - len(wave)))
 
 
-def audio_batch(model, cache, batch, window, rng, device, mode: str) -> torch.Tensor:
+def audio_batch(model, cache, batch, window, rng, device, mode: str,
+                augment: Augment | None = None, crop_seconds: float = 5.0) -> torch.Tensor:
     """Joint-space audio vectors of a batch: from cached frames, through the last block from
     cached block inputs, or through the whole tower."""
     if mode == "lastblock":
@@ -213,8 +225,12 @@ def audio_batch(model, cache, batch, window, rng, device, mode: str) -> torch.Te
         return model.project_audio(feats)
     if mode == "train":
         sr = model.cfg.audio.sample_rate
-        length = int(model.cfg.window_seconds * sr)
-        waves = np.stack([random_crop(load_clip(c, sr), length, rng) for c in batch])
+        raw = [cache.wave(c) for c in batch]
+        if augment is not None:
+            raw = [augment(w, sr, rng) for w in raw]
+        # crops no longer than the batch's longest clip: short effects are not padded to 5 s
+        length = min(int(crop_seconds * sr), max(len(w) for w in raw))
+        waves = np.stack([random_crop(w, length, rng) for w in raw])
         return model.encode_audio(torch.from_numpy(waves).to(device))
     pooled = torch.from_numpy(np.stack([random_window(cache[c.id], window, rng) for c in batch]))
     return model.project_audio(pooled.to(device).unsqueeze(-1))
@@ -224,7 +240,9 @@ def train_step(model, text_fn, cache, batch, window, rng, optimizer, device, arg
     captions = [pick_caption(c, rng, args.prompt_aug) for c in batch]
     ids = {cap: i for i, cap in enumerate(dict.fromkeys(captions))}
     groups = torch.tensor([ids[cap] for cap in captions], device=device)
-    audio = audio_batch(model, cache, batch, window, rng, device, args.audio)
+    augment = Augment() if args.augment else None
+    crop = args.crop_seconds or model.cfg.window_seconds
+    audio = audio_batch(model, cache, batch, window, rng, device, args.audio, augment, crop)
     text = text_fn(captions)
     loss = contrastive_loss(audio, text, model.logit_scale, groups)
     optimizer.zero_grad(set_to_none=True)
@@ -305,8 +323,10 @@ def run(args: argparse.Namespace) -> dict:
         task = progress.add_task("training", total=args.epochs, completed=start, info="")
         for epoch in range(start, args.epochs):
             model.train()
-            if args.audio != "train":
-                model.audio_encoder.eval()  # frozen: batch-norm statistics stay as pretrained
+            if args.audio != "train" or args.init not in CONFIGS:
+                # frozen or pretrained: batch-norm statistics stay as pretrained, so short
+                # padded crops cannot skew them and training matches inference
+                model.audio_encoder.eval()
             if args.text == "frozen":
                 model.text_encoder.eval()
             t0 = time.time()
@@ -350,6 +370,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--audio-lr", type=float, default=1e-4)
     p.add_argument("--balance", type=float, default=0.0, help="sample clips by caption count^-B")
     p.add_argument("--prompt-aug", type=float, default=0.3, help="share of captions put in a template")
+    p.add_argument("--crop-seconds", type=float, default=0.0,
+                   help="--audio train: crop length (default: the model's window)")
+    p.add_argument("--augment", action="store_true",
+                   help="--audio train: random speed, gain, spectral tilt and noise")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
