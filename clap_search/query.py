@@ -277,14 +277,15 @@ def classify(
     names = clean_labels(labels)
     text = embedder.embed_texts(embedder.prompts(names, template))
     scale = float(embedder.model.logit_scale.detach())
-    use_library = library is not None and library.model() is not None
-    if use_library:
+    if library is not None and library.model() is None:
+        library = None  # nothing indexed yet: every file is embedded afresh
+    if library is not None:
         library.check_model(embedder.identity, doing="classify")
     results = []
     for f in files:
         key = path_key(f)
         try:
-            stored = _indexed_vectors(library, Path(f)) if use_library and Path(f).is_file() else None
+            stored = _indexed_vectors(library, Path(f)) if library is not None and Path(f).is_file() else None
             vectors = stored[1] if stored is not None else audio_vectors(embedder, f)
         except (AudioReadError, NotFoundError, UsageError, OSError) as exc:
             results.append(Classification(key, None, 0.0, error=str(exc)))

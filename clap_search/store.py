@@ -29,6 +29,7 @@ def index_kind(n_vectors: int) -> str:
 
 
 def _new_index(dim: int, kind: str) -> faiss.IndexIDMap2:
+    inner: faiss.Index
     if kind == HNSW:
         inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
@@ -94,9 +95,10 @@ class VectorStore:
         sel = self._selector(allowed)
         fetch = min(k + len(self.hidden), max(self.index.ntotal, 1))
         if self.kind == HNSW:
-            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, fetch), sel=sel)
+            # faiss's bundled stubs predate these keyword constructors
+            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, fetch), sel=sel)  # type: ignore[attr-defined]
         else:
-            params = faiss.SearchParameters(sel=sel)
+            params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
         scores, ids = self.index.search(q, fetch, params=params)
         if self.hidden and allowed is None:
             return self._drop_hidden(scores, ids, k)
@@ -118,7 +120,7 @@ class VectorStore:
         if self.hidden:
             keep = np.setdiff1d(keep, _ids(self.hidden))
         sel = faiss.IDSelectorBatch(keep)
-        sel.keep_alive = keep  # the selector holds a raw pointer into this array
+        sel.keep_alive = keep  # type: ignore[attr-defined]  # the selector holds a raw pointer into this array
         return sel
 
     def _search_subset(self, q: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -159,6 +161,8 @@ class VectorStore:
             index = faiss.read_index(str(path))
         except RuntimeError:
             return None
+        if not isinstance(index, faiss.IndexIDMap2):
+            return None  # not one of ours: rebuild from the database
         return cls(dim, meta.get("kind", FLAT), index)
 
 

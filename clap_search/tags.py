@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from clap_search.db import STATUS_OK, File, Segment, Tag, blob_to_vectors
 from clap_search.embed import Embedder
@@ -101,4 +101,5 @@ def clear_tags(library: Library, labels: Sequence[str] = ()) -> int:
     """Forget the given tags, or all of them; returns how many rows went."""
     with library.writing(), library.session() as s, s.begin():
         stmt = delete(Tag).where(Tag.label.in_(list(labels))) if labels else delete(Tag)
-        return s.execute(stmt).rowcount or 0
+        result: CursorResult = s.execute(stmt)  # type: ignore[assignment]  # a DML statement's result
+        return result.rowcount or 0

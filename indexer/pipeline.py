@@ -70,8 +70,8 @@ def plan_changes(library: Library, root_key: str, candidates: list[Candidate]) -
     todo, unchanged = [], 0
     for cand in candidates:
         row = known.pop(cand.key, None)
-        same = row is not None and (row.size, row.mtime) == (cand.size, cand.mtime)
-        if same and (cand.error is None or cand.error == row.error):
+        if (row is not None and (row.size, row.mtime) == (cand.size, cand.mtime)
+                and (cand.error is None or cand.error == row.error)):
             unchanged += 1
         else:
             todo.append(cand)

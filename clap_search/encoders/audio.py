@@ -17,11 +17,13 @@ class ConvBlock(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
-        self.bn1: nn.Module = nn.BatchNorm2d(c_out)
-        self.bn2: nn.Module = nn.BatchNorm2d(c_out)
+        self.bn1: nn.BatchNorm2d | nn.Identity = nn.BatchNorm2d(c_out)
+        self.bn2: nn.BatchNorm2d | nn.Identity = nn.BatchNorm2d(c_out)
 
     def fuse_batchnorm(self) -> None:
         """Fold each batch-norm into its conv (inference only): same function, half the passes."""
+        if isinstance(self.bn1, nn.Identity) or isinstance(self.bn2, nn.Identity):
+            return  # already folded
         self.conv1 = fuse_conv_bn_eval(self.conv1, self.bn1)
         self.conv2 = fuse_conv_bn_eval(self.conv2, self.bn2)
         self.bn1, self.bn2 = nn.Identity(), nn.Identity()
@@ -67,8 +69,9 @@ class ConvAudioEncoder(nn.Module):
         """Eval-only speed-ups that keep the function: folded batch-norm, channels-last weights."""
         self.eval()
         for block in self.blocks:
+            assert isinstance(block, ConvBlock)
             block.fuse_batchnorm()
-        self.to(memory_format=torch.channels_last)
+        self.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # stubs lack it
 
     def pool(self, feats: torch.Tensor) -> torch.Tensor:
         """(batch, width, frames') -> (batch, width): the clip or window vector."""

@@ -74,7 +74,8 @@ def classify(
     except LibraryNotFoundError:
         lib = None
     embedder = load_embedder(model, device, lib)
-    if lib is not None and lib.model() is not None and not lib.model().matches(embedder.identity):
+    stored_model = lib.model() if lib is not None else None
+    if stored_model is not None and not stored_model.matches(embedder.identity):
         lib = None  # the stored vectors come from another model: embed the files afresh
     results = run_classify(embedder, files, names, template=template, library=lib)
     good = [r for r in results if r.error is None]
