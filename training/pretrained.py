@@ -51,10 +51,7 @@ def load_aisfx(model: CLAPModel, path: Path) -> None:
 def load_minilm(model: CLAPModel, path: Path) -> None:
     state = {k.removeprefix("bert."): v for k, v in load_file(str(path)).items()}
     state = {k: v for k, v in state.items() if not k.startswith("pooler.") and "position_ids" not in k}
-    missing, unexpected = model.text_encoder.bert.load_state_dict(state, strict=False)
-    # position_ids is a non-persistent buffer in newer transformers; nothing else may differ.
-    if unexpected or [m for m in missing if "position_ids" not in m]:
-        raise RuntimeError(f"MiniLM weights do not fit: missing={missing} unexpected={unexpected}")
+    model.text_encoder.bert.load_state_dict(state, strict=True)
 
 
 def pretrained_model(cache: Path, cfg: ModelConfig | None = None) -> CLAPModel:

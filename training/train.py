@@ -75,9 +75,8 @@ def trainable_parameters(model: CLAPModel, text_mode: str, lr: float, text_lr: f
 
 
 def encode_text(model: CLAPModel, tokenizer, texts: list[str], device: torch.device) -> torch.Tensor:
-    tok = tokenizer(texts, padding=True, truncation=True, max_length=model.cfg.text.max_length,
-                    return_tensors="pt").to(device)
-    return model.encode_text(tok["input_ids"], tok["attention_mask"])
+    ids, mask = tokenizer(texts, model.cfg.text.max_length)
+    return model.encode_text(ids.to(device), mask.to(device))
 
 
 class FrozenText:
@@ -91,9 +90,8 @@ class FrozenText:
         todo = [t for t in dict.fromkeys(texts) if t not in self.hidden]
         if todo:
             with torch.no_grad():
-                tok = self.tokenizer(todo, padding=True, truncation=True, return_tensors="pt",
-                                     max_length=self.model.cfg.text.max_length).to(self.device)
-                hidden = self.model.text_encoder(tok["input_ids"], tok["attention_mask"])
+                ids, mask = self.tokenizer(todo, self.model.cfg.text.max_length)
+                hidden = self.model.text_encoder(ids.to(self.device), mask.to(self.device))
             self.hidden.update(zip(todo, hidden))
         pooled = torch.stack([self.hidden[t] for t in texts])
         return F.normalize(self.model.text_projection(pooled), dim=-1)

@@ -3,21 +3,41 @@
 from __future__ import annotations
 
 from importlib import resources
+from typing import NamedTuple
 
 import torch
+from tokenizers import BertWordPieceTokenizer
 from torch import nn
-from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from clap_search.config import TextConfig
+from clap_search.encoders.bert import Bert
 
 
-def load_tokenizer() -> BertTokenizerFast:
-    """The uncased BERT WordPiece vocabulary shipped with the package (no hub access)."""
+class Tokens(NamedTuple):
+    input_ids: torch.Tensor  # (batch, tokens) int64
+    attention_mask: torch.Tensor  # (batch, tokens) int64, 0 on padding
+
+
+class Tokenizer:
+    """Uncased BERT WordPiece over the vocabulary shipped with the package (no hub access):
+    the same normalisation, splitting and [CLS] ... [SEP] framing as BERT's own tokenizer."""
+
+    def __init__(self, vocab: str) -> None:
+        self.backend = BertWordPieceTokenizer(vocab, lowercase=True)
+        self.backend.enable_padding(pad_id=0, pad_token="[PAD]")
+
+    def __call__(self, texts: list[str], max_length: int) -> Tokens:
+        self.backend.enable_truncation(max_length)
+        batch = self.backend.encode_batch(texts)
+        ids = torch.tensor([e.ids for e in batch], dtype=torch.long)
+        mask = torch.tensor([e.attention_mask for e in batch], dtype=torch.long)
+        return Tokens(ids, mask)
+
+
+def load_tokenizer() -> Tokenizer:
     vocab = resources.files("clap_search") / "assets" / "vocab.txt"
     with resources.as_file(vocab) as path:
-        # Positional on purpose: transformers 4 names it `vocab_file`, 5 names it `vocab` and
-        # silently ignores `vocab_file=`, leaving an empty vocabulary (every word -> [UNK]).
-        return BertTokenizerFast(str(path), do_lower_case=True)
+        return Tokenizer(str(path))
 
 
 class TextEncoder(nn.Module):
@@ -26,17 +46,9 @@ class TextEncoder(nn.Module):
     def __init__(self, cfg: TextConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        bert_cfg = BertConfig(
-            vocab_size=cfg.vocab_size,
-            hidden_size=cfg.hidden_size,
-            num_hidden_layers=cfg.num_layers,
-            num_attention_heads=cfg.num_heads,
-            intermediate_size=cfg.intermediate_size,
-            max_position_embeddings=cfg.max_position_embeddings,
-        )
-        self.bert = BertModel(bert_cfg, add_pooling_layer=False)
+        self.bert = Bert(cfg)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        hidden = self.bert(input_ids, attention_mask)
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
