@@ -9,7 +9,7 @@ import torch
 
 from clap_search.encoders.text import load_tokenizer
 from clap_search.errors import UsageError
-from clap_search.factory import ModelIdentity, create_model
+from clap_search.factory import ModelIdentity, create_model, inference_dtype
 from clap_search.model import CLAPModel
 
 # Long files are run through the conv tower in chunks with context on both sides, so memory
@@ -41,9 +41,9 @@ class Embedder:
 
     def __init__(self, model: CLAPModel, identity: ModelIdentity, device: torch.device | None = None):
         self.model = model.eval()
-        self.model.audio_encoder.optimise_for_inference()
         self.identity = identity
         self.device = device or next(model.parameters()).device
+        self.model.audio_encoder.optimise_for_inference(inference_dtype(self.device))
         self.cfg = model.cfg
         self.tokenizer = load_tokenizer()
         a = self.cfg.audio

@@ -35,7 +35,7 @@ def evaluate_model(embedder: Embedder, corpus: Path, val_limit: int) -> dict:
     t0 = time.time()
     windows = embed_clips(embedder, zs)
     prompts = embedder.embed_texts(embedder.prompts(labels))
-    scale = float(embedder.model.logit_scale)
+    scale = float(embedder.model.logit_scale.detach())
     scores = zero_shot_scores(windows, prompts, scale)
     out = {"zero_shot": topk_accuracy(scores, truth), "classes": len(labels), "clips": len(zs),
            "per_class": per_class_accuracy(scores, truth, labels)}

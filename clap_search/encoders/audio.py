@@ -52,6 +52,7 @@ class ConvAudioEncoder(nn.Module):
         chans = (1, *cfg.channels)
         self.blocks = nn.ModuleList(ConvBlock(a, b) for a, b in zip(chans[:-1], chans[1:]))
         self.fc = nn.Linear(cfg.width, cfg.width) if cfg.fc else None
+        self.compute_dtype = torch.float32  # of the conv blocks; see optimise_for_inference
 
     def run_blocks(self, x: torch.Tensor, start: int = 0, stop: int | None = None) -> torch.Tensor:
         """Conv blocks `start`..`stop` on (batch, channels, frames, mels) maps."""
@@ -62,16 +63,20 @@ class ConvAudioEncoder(nn.Module):
 
     def frame_features(self, mel: torch.Tensor) -> torch.Tensor:
         # channels_last lets oneDNN pick its fast convolution kernels on CPU (about 1.5x here)
-        x = mel.unsqueeze(1).contiguous(memory_format=torch.channels_last)  # (batch, 1, frames, mels)
-        return self.run_blocks(x).mean(dim=3)  # average over frequency -> (batch, width, frames')
+        x = mel.unsqueeze(1).to(self.compute_dtype).contiguous(memory_format=torch.channels_last)
+        # (batch, 1, frames, mels) -> average over frequency -> (batch, width, frames')
+        return self.run_blocks(x).float().mean(dim=3)
 
-    def optimise_for_inference(self) -> None:
-        """Eval-only speed-ups that keep the function: folded batch-norm, channels-last weights."""
+    def optimise_for_inference(self, dtype: torch.dtype = torch.float32) -> None:
+        """Eval-only speed-ups that keep the function: folded batch-norm, channels-last weights,
+        and optionally bfloat16 convolutions (the mel input and the pooling stay float32)."""
         self.eval()
         for block in self.blocks:
             assert isinstance(block, ConvBlock)
             block.fuse_batchnorm()
         self.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # stubs lack it
+        self.blocks.to(dtype)
+        self.compute_dtype = dtype
 
     def pool(self, feats: torch.Tensor) -> torch.Tensor:
         """(batch, width, frames') -> (batch, width): the clip or window vector."""
