@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,8 +10,10 @@ import torch
 
 from clap_search.encoders.text import load_tokenizer
 from clap_search.errors import UsageError
-from clap_search.factory import ModelIdentity, create_model, inference_dtype
+from clap_search.factory import ModelIdentity, create_model, inference_precision, load_calibration
 from clap_search.model import CLAPModel
+
+log = logging.getLogger(__name__)
 
 # Long files are run through the conv tower in chunks with context on both sides, so memory
 # stays flat on multi-hour files; chunk edges sit at fixed offsets, so results never vary.
@@ -39,11 +42,14 @@ def window_starts(n_frames: int, window: int, hop: int) -> list[int]:
 class Embedder:
     """A loaded model in inference mode: waveform -> window vectors, texts -> vectors."""
 
-    def __init__(self, model: CLAPModel, identity: ModelIdentity, device: torch.device | None = None):
+    def __init__(self, model: CLAPModel, identity: ModelIdentity, device: torch.device | None = None,
+                 calibration: list[float] | None = None):
         self.model = model.eval()
         self.identity = identity
         self.device = device or next(model.parameters()).device
-        self.model.audio_encoder.optimise_for_inference(inference_dtype(self.device))
+        self.precision = inference_precision(self.device, calibration is not None)
+        self.calibration = calibration
+        self.audio_ready = False  # the tower is prepared on first use: text queries never need it
         self.cfg = model.cfg
         self.tokenizer = load_tokenizer()
         a = self.cfg.audio
@@ -54,7 +60,7 @@ class Embedder:
     @classmethod
     def load(cls, name: str = "default", device: str = "cpu") -> Embedder:
         model, identity = create_model(name, device=device)
-        return cls(model, identity)
+        return cls(model, identity, calibration=load_calibration(name, identity))
 
     @property
     def sample_rate(self) -> int:
@@ -64,8 +70,22 @@ class Embedder:
     def dim(self) -> int:
         return self.cfg.embed_dim
 
+    def _prepare_audio(self) -> None:
+        try:
+            self.model.audio_encoder.optimise_for_inference(self.precision, self.calibration)
+        except (RuntimeError, AttributeError, NotImplementedError) as exc:
+            if self.precision != "int8":
+                raise
+            # a torch without quantized kernels here: the float path gives the same results
+            log.info("int8 inference unavailable (%s); using float32", exc)
+            self.precision = "float32"
+            self.model.audio_encoder.optimise_for_inference("float32")
+        self.audio_ready = True
+
     def _frames(self, wave: np.ndarray) -> torch.Tensor:
         """Frame features of a whole file, (width, frames'), computed chunk by chunk."""
+        if not self.audio_ready:
+            self._prepare_audio()
         unit = self.cfg.audio.hop_length * self.cfg.audio.time_reduction
         chunk = int(CHUNK_SECONDS * self.sample_rate) // unit * unit
         margin = int(MARGIN_SECONDS * self.sample_rate) // unit * unit

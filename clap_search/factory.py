@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -42,21 +43,34 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def inference_dtype(device: torch.device) -> torch.dtype:
-    """bfloat16 for the audio convolutions where the CPU multiplies it in hardware (AMX), where it
-    runs ~3x faster with window vectors within 1e-4 cosine of float32; float32 elsewhere.
-    CLAP_SEARCH_PRECISION=float32|bfloat16 overrides the choice."""
+PRECISIONS = ("float32", "bfloat16", "int8")
+
+
+def inference_precision(device: torch.device, calibrated: bool) -> str:
+    """How the audio convolutions run at inference (the text tower is always float32).
+
+    On a CPU: int8 when the model comes with an int8 calibration and torch has a quantized
+    backend here (the default model: ~10x faster than float32, see the README); else bfloat16
+    where the CPU multiplies it in hardware (AMX: ~3x); else float32. Window vectors stay within
+    a few 1e-3 cosine of float32 either way. CLAP_SEARCH_PRECISION=float32|bfloat16|int8 forces it.
+    """
+    from clap_search.encoders.int8 import quantized_engine
+
     forced = os.environ.get("CLAP_SEARCH_PRECISION", "").strip().lower()
-    if forced in ("float32", "fp32"):
-        return torch.float32
-    if forced in ("bfloat16", "bf16"):
-        return torch.bfloat16
+    forced = {"fp32": "float32", "bf16": "bfloat16"}.get(forced, forced)
+    if forced and forced not in PRECISIONS:
+        raise UsageError(f"CLAP_SEARCH_PRECISION={forced!r}: use float32, bfloat16 or int8")
+    if forced == "int8" and not (calibrated and device.type == "cpu" and quantized_engine()):
+        raise UsageError("CLAP_SEARCH_PRECISION=int8 needs a calibrated model on a CPU with a "
+                         "torch quantized backend (see scripts/calibrate_int8.py)")
     if forced:
-        raise UsageError(f"CLAP_SEARCH_PRECISION={forced!r}: use float32 or bfloat16")
+        return forced
     if device.type != "cpu":
-        return torch.float32
+        return "float32"
+    if calibrated and quantized_engine():
+        return "int8"
     amx = getattr(torch.cpu, "_is_amx_tile_supported", None)
-    return torch.bfloat16 if amx is not None and amx() else torch.float32
+    return "bfloat16" if amx is not None and amx() else "float32"
 
 
 def available_models() -> list[str]:
@@ -67,18 +81,50 @@ def available_models() -> list[str]:
     return sorted(bundled) + list(RANDOM_MODELS)
 
 
+def checkpoint_path(name: str, checkpoint: str | Path | None = None) -> Path | None:
+    """The checkpoint file behind a model name or path; None for the random test configs."""
+    if checkpoint:
+        return Path(checkpoint)
+    if name.endswith(".safetensors") or "/" in name or Path(name).is_file():
+        path = Path(name).expanduser()
+        if not path.is_file():
+            raise UnknownModelError(f"model checkpoint not found: {path}")
+        return path
+    return bundled_checkpoint(name) if bundled_checkpoint(name).is_file() else None
+
+
+def calibration_path(checkpoint: Path) -> Path:
+    """Where a checkpoint's int8 activation calibration lives: beside it, `NAME.int8.json`."""
+    return checkpoint.with_suffix(".int8.json")
+
+
+def load_calibration(name: str, identity: ModelIdentity) -> list[float] | None:
+    """The int8 calibration made for exactly these weights, or None (then int8 is off)."""
+    path = checkpoint_path(name)
+    if path is None or not calibration_path(path).is_file():
+        return None
+    try:
+        data = json.loads(calibration_path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    if data.get("version") != identity.version:
+        return None  # made for other weights
+    return [float(v) for v in data["activation_peaks"]]
+
+
+def save_calibration(checkpoint: Path, version: str, peaks: list[float], clips: int) -> Path:
+    out = calibration_path(checkpoint)
+    data = {"version": version, "clips": clips, "activation_peaks": peaks}
+    out.write_text(json.dumps(data, indent=1) + "\n")
+    return out
+
+
 def create_model(
     name: str = DEFAULT_MODEL, checkpoint: str | Path | None = None, device: str = "cpu"
 ) -> tuple[CLAPModel, ModelIdentity]:
     """A model by bundled name, by random config name, or from a checkpoint file, in eval mode."""
     dev = resolve_device(device)
-    path = Path(checkpoint) if checkpoint else None
-    if path is None and (name.endswith(".safetensors") or "/" in name or Path(name).is_file()):
-        path = Path(name).expanduser()
-        if not path.is_file():
-            raise UnknownModelError(f"model checkpoint not found: {path}")
-    if path is None and bundled_checkpoint(name).is_file():
-        path = bundled_checkpoint(name)
+    path = checkpoint_path(name, checkpoint)
     if path is not None:
         model, version = load_checkpoint(path)
         label = name if name and not name.endswith(".safetensors") and "/" not in name else model.cfg.name

@@ -53,6 +53,7 @@ class ConvAudioEncoder(nn.Module):
         self.blocks = nn.ModuleList(ConvBlock(a, b) for a, b in zip(chans[:-1], chans[1:]))
         self.fc = nn.Linear(cfg.width, cfg.width) if cfg.fc else None
         self.compute_dtype = torch.float32  # of the conv blocks; see optimise_for_inference
+        self.int8: nn.Module | None = None
 
     def run_blocks(self, x: torch.Tensor, start: int = 0, stop: int | None = None) -> torch.Tensor:
         """Conv blocks `start`..`stop` on (batch, channels, frames, mels) maps."""
@@ -62,21 +63,32 @@ class ConvAudioEncoder(nn.Module):
         return x
 
     def frame_features(self, mel: torch.Tensor) -> torch.Tensor:
+        if self.int8 is not None:
+            return self.int8(mel)
         # channels_last lets oneDNN pick its fast convolution kernels on CPU (about 1.5x here)
         x = mel.unsqueeze(1).to(self.compute_dtype).contiguous(memory_format=torch.channels_last)
         # (batch, 1, frames, mels) -> average over frequency -> (batch, width, frames')
         return self.run_blocks(x).float().mean(dim=3)
 
-    def optimise_for_inference(self, dtype: torch.dtype = torch.float32) -> None:
+    def optimise_for_inference(
+        self, precision: str = "float32", calibration: list[float] | None = None
+    ) -> None:
         """Eval-only speed-ups that keep the function: folded batch-norm, channels-last weights,
-        and optionally bfloat16 convolutions (the mel input and the pooling stay float32)."""
+        and bfloat16 or calibrated int8 convolutions (the mel input and pooling stay float32)."""
         self.eval()
         for block in self.blocks:
             assert isinstance(block, ConvBlock)
             block.fuse_batchnorm()
         self.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # stubs lack it
-        self.blocks.to(dtype)
-        self.compute_dtype = dtype
+        if precision == "bfloat16":
+            self.blocks.to(torch.bfloat16)
+            self.compute_dtype = torch.bfloat16
+        elif precision == "int8":
+            from clap_search.encoders.int8 import Int8Tower
+
+            if calibration is None:
+                raise ValueError("int8 inference needs the tower's activation calibration")
+            self.int8 = Int8Tower(self, calibration)
 
     def pool(self, feats: torch.Tensor) -> torch.Tensor:
         """(batch, width, frames') -> (batch, width): the clip or window vector."""
