@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 from fastapi.testclient import TestClient
 
 from clap_search.library import Library
@@ -214,3 +217,26 @@ def test_server_sees_files_indexed_while_it_runs(served, embedder):
     index_folder(other, sounds, embedder)
     other.close()
     assert "new.wav" in {h["name"] for h in search(client, k=20)}
+
+
+def test_formats_browsers_cannot_play_are_served_as_wav(tmp_path, embedder):
+    folder = tmp_path / "aiffs"
+    original = write_sound(folder / "take.aiff", seconds=2.0, freq=500)
+    lib = Library.open(tmp_path / "lib_aiff", create=True)
+    index_folder(lib, folder, embedder)
+    app = create_app(engine=Engine(lib, embedder, MediaFiles(lib), LIMIT))
+    with TestClient(app) as client:
+        url = search(client, k=1)[0]["audio_url"]
+        first = client.get(url)
+        assert first.status_code == 200 and first.headers["content-type"] == "audio/wav"
+        wave, rate = sf.read(io.BytesIO(first.content))
+        want, want_rate = sf.read(original)
+        assert rate == want_rate and len(wave) == len(want) and np.abs(wave - want).max() < 1e-3
+        part = client.get(url, headers={"Range": "bytes=0-43"})
+        assert part.status_code == 206 and part.content == first.content[:44]
+        previews = list((tmp_path / "lib_aiff" / "previews").glob("*.wav"))
+        assert len(previews) == 1
+        made = previews[0].stat().st_mtime_ns
+        client.get(url)
+        assert previews[0].stat().st_mtime_ns == made  # cached, not transcoded again
+    lib.close()

@@ -10,7 +10,6 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from clap_search import catalog, duplicates, export, query
 from clap_search.filters import Filters
 from clap_search.server.engine import Engine, engine
-from clap_search.server.media import media_type
 from clap_search.server.schemas import (
     ERRORS,
     ClassificationOut,
@@ -176,6 +175,7 @@ def waveform(engine: EngineDep, file_id: int) -> JSONResponse:
 
 @media_router.get("/audio/{file_id:int}", name="audio", summary="Stream a library file (Range supported)")
 def audio(engine: EngineDep, file_id: int) -> FileResponse:
-    """The file's bytes by library id only; 206 partial content for Range requests."""
-    path = engine.media.path(file_id)
-    return FileResponse(path, media_type=media_type(path.name), headers={"Cache-Control": "no-cache"})
+    """The file's bytes by library id only; 206 partial content for Range requests. Formats that
+    browsers cannot play (AIFF, WavPack, ...) come as a cached 16-bit WAV transcode."""
+    path, kind = engine.media.playable(file_id)
+    return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-cache"})

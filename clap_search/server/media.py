@@ -42,6 +42,12 @@ MEDIA_TYPES = {
     ".ape": "audio/x-ape",
     ".wv": "audio/x-wavpack",
 }
+# What Chromium and Firefox play natively; other files are served as a WAV transcode.
+BROWSER_PLAYABLE = {".wav", ".wave", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac",
+                    ".mp4", ".webm"}
+PREVIEW_FOLDER = "previews"
+PREVIEW_CACHE_FILES = 64
+PREVIEW_FALLBACK_RATE = 44100  # decoders other than libsndfile (ffmpeg): mono at this rate
 PEAKS = 200
 PEAK_CACHE_SIZE = 2048
 PEAK_FALLBACK_RATE = 4000  # decoders other than libsndfile: decode at a low rate, then take peaks
@@ -83,6 +89,25 @@ class MediaFiles:
             )
         return Path(real)
 
+    def playable(self, file_id: int) -> tuple[Path, str]:
+        """A file the browser can play, with its media type: the file itself, or for formats
+        browsers cannot play (AIFF, WavPack, CAF, WMA, ...) a 16-bit WAV transcode, cached in the
+        library folder by file id, size and mtime (so an edited file is transcoded again)."""
+        path = self.path(file_id)
+        if path.suffix.lower() in BROWSER_PLAYABLE:
+            return path, media_type(path.name)
+        st = path.stat()
+        folder = self.library.root / PREVIEW_FOLDER
+        target = folder / f"{file_id}-{st.st_size}-{int(st.st_mtime_ns)}.wav"
+        with self._lock:
+            if not target.exists():
+                folder.mkdir(exist_ok=True)
+                for stale in folder.glob(f"{file_id}-*.wav"):
+                    stale.unlink(missing_ok=True)
+                _transcode(path, target)
+                _trim(folder, PREVIEW_CACHE_FILES)
+        return target, "audio/wav"
+
     def peaks(self, file_id: int, n: int = PEAKS) -> list[float]:
         """`n` peak amplitudes (0..1) across the whole file, for drawing a small waveform."""
         path = self.path(file_id)
@@ -98,6 +123,25 @@ class MediaFiles:
             while len(self._peaks) > PEAK_CACHE_SIZE:
                 self._peaks.popitem(last=False)
         return values
+
+
+def _transcode(path: Path, target: Path) -> None:
+    """Write `path` as 16-bit PCM WAV (atomically): channels and rate kept where libsndfile
+    reads it, else mono at 44.1 kHz through the engine's decoder."""
+    tmp = target.with_suffix(".tmp")
+    try:
+        data, rate = sf.read(os.fsencode(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError):
+        data, rate = load_audio(path, PREVIEW_FALLBACK_RATE)  # raises AudioReadError
+    sf.write(os.fsencode(tmp), data, rate, format="WAV", subtype="PCM_16")
+    tmp.replace(target)
+
+
+def _trim(folder: Path, keep: int) -> None:
+    """Drop the least recently made previews beyond `keep` files."""
+    files = sorted(folder.glob("*.wav"), key=lambda p: p.stat().st_mtime_ns)
+    for old in files[: max(0, len(files) - keep)]:
+        old.unlink(missing_ok=True)
 
 
 def compute_peaks(path: Path, n: int = PEAKS) -> list[float]:
