@@ -22,6 +22,10 @@ HNSW_EF_SEARCH = 256
 # HNSW's graph walk, and a few thousand dot products cost nothing.
 EXACT_FILTER_LIMIT = 20_000
 FLAT, HNSW = "flat", "hnsw"
+# HNSW cannot delete: removed ids stay in the graph as tombstones, skipped during the search
+# and saved with the index, until they are this share of it; then the index is rebuilt.
+# (Rebuilding 1M segments takes minutes: removing one file must not.)
+MAX_TOMBSTONE_FRACTION = 0.1
 
 
 def index_kind(n_vectors: int) -> str:
@@ -53,8 +57,9 @@ class VectorStore:
         self.dim = dim
         self.kind = kind
         self.index = index if index is not None else _new_index(dim, kind)
-        # HNSW cannot delete: removed ids are hidden from results until the next rebuild.
+        # HNSW cannot delete: removed ids are hidden from results (see MAX_TOMBSTONE_FRACTION)
         self.hidden: set[int] = set()
+        self._not_hidden: tuple[int, faiss.IDSelector] | None = None  # cached "all but tombstones"
         self.ef_search = HNSW_EF_SEARCH
 
     @classmethod
@@ -68,8 +73,9 @@ class VectorStore:
 
     @property
     def needs_rebuild(self) -> bool:
-        """True when the index type no longer suits the size or deletions are pending."""
-        return bool(self.hidden) or self.kind != index_kind(len(self))
+        """True when the index type no longer suits the size or tombstones crowd the graph."""
+        crowded = len(self.hidden) > MAX_TOMBSTONE_FRACTION * max(self.index.ntotal, 1)
+        return crowded or self.kind != index_kind(len(self))
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
@@ -93,29 +99,28 @@ class VectorStore:
         if allowed is not None and len(allowed) <= EXACT_FILTER_LIMIT:
             return self._search_subset(q, k, _ids(allowed))
         sel = self._selector(allowed)
-        fetch = min(k + len(self.hidden), max(self.index.ntotal, 1))
+        fetch = min(k, max(self.index.ntotal, 1))
         if self.kind == HNSW:
             # faiss's bundled stubs predate these keyword constructors
             params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, fetch), sel=sel)  # type: ignore[attr-defined]
         else:
             params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
         scores, ids = self.index.search(q, fetch, params=params)
-        if self.hidden and allowed is None:
-            return self._drop_hidden(scores, ids, k)
         return _pad(scores[:, :k], ids[:, :k], k)
 
-    def _drop_hidden(self, scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        keep = ~np.isin(ids, _ids(self.hidden))
-        rows = [(s[m][:k], i[m][:k]) for s, i, m in zip(scores, ids, keep)]
-        out_s = np.full((len(rows), k), -np.inf, np.float32)
-        out_i = np.full((len(rows), k), -1, np.int64)
-        for r, (s, i) in enumerate(rows):
-            out_s[r, : len(s)], out_i[r, : len(i)] = s, i
-        return out_s, out_i
-
     def _selector(self, allowed: np.ndarray | None) -> faiss.IDSelector | None:
+        """What the search may return: `allowed` less the tombstones, or all but the tombstones."""
         if allowed is None:
-            return None
+            if not self.hidden:
+                return None
+            if self._not_hidden is None or self._not_hidden[0] != len(self.hidden):
+                gone = _ids(sorted(self.hidden))
+                batch = faiss.IDSelectorBatch(gone)
+                batch.keep_alive = gone  # type: ignore[attr-defined]  # a raw pointer into this array
+                inverse = faiss.IDSelectorNot(batch)
+                inverse.keep_alive = batch  # type: ignore[attr-defined]  # IDSelectorNot does not own it
+                self._not_hidden = (len(self.hidden), inverse)  # tombstones only ever grow
+            return self._not_hidden[1]
         keep = _ids(allowed)
         if self.hidden:
             keep = np.setdiff1d(keep, _ids(self.hidden))
@@ -142,7 +147,8 @@ class VectorStore:
         tmp = path.with_name(path.name + ".tmp")
         faiss.write_index(self.index, str(tmp))
         os.replace(tmp, path)
-        meta = {"generation": generation, "kind": self.kind, "count": len(self), "dim": self.dim}
+        meta = {"generation": generation, "kind": self.kind, "count": len(self), "dim": self.dim,
+                "tombstones": sorted(self.hidden)}
         side = sidecar(path)
         side_tmp = side.with_name(side.name + ".tmp")
         side_tmp.write_text(json.dumps(meta))
@@ -163,7 +169,9 @@ class VectorStore:
             return None
         if not isinstance(index, faiss.IndexIDMap2):
             return None  # not one of ours: rebuild from the database
-        return cls(dim, meta.get("kind", FLAT), index)
+        store = cls(dim, meta.get("kind", FLAT), index)
+        store.hidden = {int(i) for i in meta.get("tombstones", [])}
+        return store
 
 
 def sidecar(path: Path) -> Path:

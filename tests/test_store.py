@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import clap_search.store as store_module
 from clap_search.store import FLAT, HNSW, VectorStore, index_kind
 
 
@@ -67,7 +68,22 @@ def test_remove_hides_ids_and_flags_rebuild_in_hnsw():
         _, got = store.search(data[:3], 5)
         assert not set(got.ravel()) & {0, 1, 2}
         assert len(store) == 497
-    assert store.needs_rebuild  # HNSW cannot delete in place
+    assert store.needs_rebuild  # 497 vectors are too few for HNSW at the real threshold
+
+
+def test_hnsw_removals_are_tombstones_kept_with_the_saved_index(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "HNSW_THRESHOLD", 100)
+    data = low_rank(500, 16)
+    store = VectorStore.build(np.arange(500, dtype=np.int64), data, 16, kind=HNSW)
+    store.remove([0, 1, 2])
+    assert not store.needs_rebuild  # a few deletions never force a rebuild of a large index
+    store.save(tmp_path / "v.faiss", generation=1)
+    loaded = VectorStore.load(tmp_path / "v.faiss", 1, 16)
+    assert loaded is not None and loaded.hidden == {0, 1, 2} and len(loaded) == 497
+    _, got = loaded.search(data[:3], 10)
+    assert not set(got.ravel()) & {0, 1, 2} and (got >= 0).all()  # k hits, none of them removed
+    loaded.remove(range(3, 60))
+    assert loaded.needs_rebuild  # over 10 % tombstones: time to rebuild
 
 
 def test_save_load_checks_generation(tmp_path):
