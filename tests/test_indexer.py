@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+import clap_search.store as store_module
 from clap_search.db import STATUS_OK, File, Segment, blob_to_vectors
 from clap_search.errors import LibraryLockedError, ModelMismatchError, NotFoundError
 from clap_search.factory import ModelIdentity
@@ -47,7 +48,8 @@ def consistent(lib: Library) -> None:
         stored = fresh.store
         assert len(stored) == len(db_ids)
         if db_ids:
-            assert set(stored.index.id_map.at(i) for i in range(stored.index.ntotal)) == db_ids
+            in_index = {stored.index.id_map.at(i) for i in range(stored.index.ntotal)}
+            assert in_index - stored.hidden == db_ids  # HNSW tombstones are not live vectors
     finally:
         fresh.close()
 
@@ -162,6 +164,24 @@ def test_second_writer_is_refused(sounds, library, embedder):
 def test_missing_folder(library, embedder, tmp_path):
     with pytest.raises(NotFoundError, match="no such file or folder"):
         index_folder(library, tmp_path / "nope", embedder)
+
+
+def test_removing_from_an_hnsw_library_leaves_tombstones_not_a_rebuild(sounds, library, embedder,
+                                                                      monkeypatch):
+    monkeypatch.setattr(store_module, "HNSW_THRESHOLD", 4)
+    monkeypatch.setattr(store_module, "MAX_TOMBSTONE_FRACTION", 0.5)
+    index_folder(library, sounds, embedder)
+    assert library.store.kind == "hnsw"
+    victim = sorted(sounds.glob("*.wav"))[0]
+    assert library.forget([victim]) == 1
+    consistent(library)
+    fresh = Library(library.root)
+    try:
+        assert fresh.store.hidden  # loaded with its tombstones, not rebuilt from the database
+        hits = fresh.store.search(embedder.embed_texts(["a tone"]), 50)[1].ravel()
+        assert not set(hits.tolist()) & fresh.store.hidden
+    finally:
+        fresh.close()
 
 
 def test_forget_folder(sounds, library, embedder):
