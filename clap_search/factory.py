@@ -50,7 +50,7 @@ def inference_precision(device: torch.device, calibrated: bool) -> str:
     """How the audio convolutions run at inference (the text tower is always float32).
 
     On a CPU: int8 when the model comes with an int8 calibration and torch has a quantized
-    backend here (the default model: ~10x faster than float32, see the README); else bfloat16
+    backend here (the default model's tower: ~8x faster than float32, see the README); else bfloat16
     where the CPU multiplies it in hardware (AMX: ~3x); else float32. Window vectors stay within
     a few 1e-3 cosine of float32 either way. CLAP_SEARCH_PRECISION=float32|bfloat16|int8 forces it.
     """
