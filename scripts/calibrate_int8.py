@@ -18,12 +18,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from clap_search.audio import load_audio
+from clap_search.audio import audio_extensions, load_audio
 from clap_search.encoders.int8 import Int8Tower, calibrate
 from clap_search.factory import checkpoint_path, create_model, save_calibration
 from clap_search.hostinfo import describe_machine
-
-AUDIO = {".flac", ".wav", ".ogg", ".mp3", ".aiff", ".aif", ".opus"}
 
 
 def main() -> None:
@@ -40,7 +38,8 @@ def main() -> None:
         root = Path(args.manifest).parent
         files = sorted(root / r["audio"] for r in rows if r.get("split") == "train")
     else:
-        files = sorted(f for f in Path(args.folder).rglob("*") if f.suffix.lower() in AUDIO)
+        exts = audio_extensions()
+        files = sorted(f for f in Path(args.folder).rglob("*") if f.suffix.lower() in exts)
     random.Random(args.seed).shuffle(files)
     calib, check = files[: args.clips], files[args.clips : args.clips + 100]
     model, identity = create_model(args.model)
