@@ -13,7 +13,7 @@ import numpy as np
 from clap_search.audio import AudioInfo, audio_fingerprint, decoded_hash, load_audio
 from clap_search.embed import Segments
 from clap_search.errors import AudioReadError
-from indexer.scan import Candidate
+from clap_search.indexer.scan import Candidate
 
 HASH_CHUNK = 1 << 20
 

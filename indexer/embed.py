@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from clap_search.embed import Embedder
-from indexer.decode import Decoded
+from clap_search.indexer.decode import Decoded
 
 
 def embed_one(embedder: Embedder, item: Decoded) -> Decoded:

@@ -14,10 +14,10 @@ from clap_search.db import STATUS_OK, File, path_key, under
 from clap_search.embed import Embedder
 from clap_search.errors import NotFoundError
 from clap_search.library import Library
-from indexer.decode import decode_all
-from indexer.embed import embed_one
-from indexer.scan import Candidate, scan
-from indexer.write import FAILED, Writer
+from clap_search.indexer.decode import decode_all
+from clap_search.indexer.embed import embed_one
+from clap_search.indexer.scan import Candidate, scan
+from clap_search.indexer.write import FAILED, Writer
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from clap_search.db import STATUS_FAILED, STATUS_OK, File, Segment, vector_to_blob
 from clap_search.library import Library
-from indexer.decode import Decoded
+from clap_search.indexer.decode import Decoded
 
 ADDED, UPDATED, MOVED, FAILED = "added", "updated", "moved", "failed"
 

@@ -18,8 +18,8 @@ import numpy as np
 
 from clap_search.embed import Embedder
 from clap_search.hostinfo import describe_machine
-from training.data import read_manifest, read_zero_shot
-from training.evaluate import per_class_accuracy, retrieval_metrics, topk_accuracy, zero_shot_scores
+from clap_search.training.data import read_manifest, read_zero_shot
+from clap_search.training.evaluate import per_class_accuracy, retrieval_metrics, topk_accuracy, zero_shot_scores
 
 
 def embed_clips(embedder: Embedder, clips) -> list[np.ndarray]:
@@ -54,7 +54,7 @@ def evaluate_model(embedder: Embedder, corpus: Path, val_limit: int) -> dict:
 
 def baseline_yamnet(corpus: Path, cache: Path) -> dict:
     from clap_search.audio import load_audio
-    from training.baselines import MiniLMText, YamnetTagger, yamnet_zero_shot
+    from clap_search.training.baselines import MiniLMText, YamnetTagger, yamnet_zero_shot
 
     zs = read_zero_shot(corpus)
     labels = sorted({c.label for c in zs})

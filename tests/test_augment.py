@@ -4,7 +4,7 @@ import random
 
 import numpy as np
 
-from training.augment import Augment, add_noise, change_speed, spectral_tilt
+from clap_search.training.augment import Augment, add_noise, change_speed, spectral_tilt
 
 SR = 44100
 

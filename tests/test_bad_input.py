@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from clap_search.db import File, path_key
-from indexer.pipeline import index_folder
-from indexer.scan import scan
+from clap_search.indexer.pipeline import index_folder
+from clap_search.indexer.scan import scan
 from tests.conftest import write_sound
 
 

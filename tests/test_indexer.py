@@ -14,8 +14,8 @@ from clap_search.db import STATUS_OK, File, Segment, blob_to_vectors
 from clap_search.errors import LibraryLockedError, ModelMismatchError, NotFoundError
 from clap_search.factory import ModelIdentity
 from clap_search.library import Library
-from indexer import decode
-from indexer.pipeline import index_folder
+from clap_search.indexer import decode
+from clap_search.indexer.pipeline import index_folder
 from tests.conftest import write_sound
 
 

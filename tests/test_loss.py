@@ -5,7 +5,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from training.loss import contrastive_loss
+from clap_search.training.loss import contrastive_loss
 
 
 def _pairs(n=8, d=16, seed=0):

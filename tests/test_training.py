@@ -8,7 +8,7 @@ import soundfile as sf
 import torch
 
 from clap_search.factory import create_model
-from training.train import run
+from clap_search.training.train import run
 
 TONES = {"a low hum": 110.0, "a high whistle": 3520.0, "a mid beep": 880.0, "white noise hiss": 0.0}
 

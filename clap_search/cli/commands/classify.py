@@ -26,7 +26,7 @@ from clap_search.cli.options import (
 def _files(paths: list[Path]) -> list[str]:
     from clap_search.db import path_key
     from clap_search.errors import NotFoundError
-    from indexer.scan import scan
+    from clap_search.indexer.scan import scan
 
     out: list[str] = []
     for p in paths:

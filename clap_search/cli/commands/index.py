@@ -84,7 +84,7 @@ def index(
     """
     from clap_search.db import path_key
     from clap_search.errors import NotFoundError
-    from indexer.pipeline import index_folder
+    from clap_search.indexer.pipeline import index_folder
 
     if not folder.exists():
         raise NotFoundError(f"no such file or folder: {path_key(folder)}")
