@@ -31,6 +31,10 @@ class LibraryNotFoundError(ClapSearchError):
     """No library has been built in the chosen folder yet."""
 
 
+class EmptyLibraryError(LibraryNotFoundError):
+    """A library that exists but holds no indexed sound: an empty result would read as 'no match'."""
+
+
 class ModelMismatchError(ClapSearchError):
     """The library was built with another model; mixing vectors would give nonsense."""
 
@@ -45,6 +49,10 @@ class NotFoundError(ClapSearchError):
 
 class OutsideLibraryError(ClapSearchError):
     """A library file whose real path lies outside every indexed folder (e.g. a symlink out)."""
+
+
+class ListenError(ClapSearchError):
+    """`serve` cannot listen where asked: the port is taken, or needs privileges."""
 
 
 class UploadTooLargeError(ClapSearchError):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import traceback
+from typing import Annotated, Any
 
-import click
 import typer
+from typer.core import TyperCommand
 
+from clap_search import __version__
 from clap_search.cli.commands import (
     classify,
     duplicates,
@@ -21,14 +24,54 @@ from clap_search.cli.commands import (
     status,
     tag,
 )
+from clap_search.cli.options import LibraryOpt, ModelOpt, VerboseOpt
 from clap_search.errors import ClapSearchError
+
+# Typer <= 0.25 raises click's exceptions; later versions carry their own copy of click
+# (`typer._click`) and raise those, which `import click` would not catch. Take the classes from
+# the typer that is installed: BadParameter is exported by every version and derives from
+# ClickException in all of them; typer.Exit / typer.Abort are what its core raises.
+ClickException: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+Exit: type[BaseException] = typer.Exit
+Abort: type[BaseException] = typer.Abort
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class Command(TyperCommand):
+    """Typer's command, with arguments shown as `FOLDER`: typer >= 0.26 writes `{FOLDER}` in the
+    usage line and a type after each argument (`FOLDER <path>`, `PATH <list[Path]>`)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [re.sub(r"(\.\.\.)+$", "...", re.sub(r"^\{(.+)\}", r"\1", piece)) for piece in pieces]
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append((param.metavar or param.name.upper(), record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="clap-search",
-    help="Search a sound library by text and by sound with a CLAP model, offline.",
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help, as click prints it: the Rich panels of typer >= 0.26 show `<bool>` on every flag.
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 for command in (
     index.index,
@@ -42,9 +85,42 @@ for command in (
     export.export,
     serve.serve,
 ):
-    app.command()(command)
+    app.command(cls=Command)(command)
 
-EXIT_INTERRUPTED = 130
+
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"clap-search {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def shared_options(
+    ctx: typer.Context,
+    library: LibraryOpt = None,
+    model: ModelOpt = None,
+    device: Annotated[
+        str | None,
+        typer.Option(
+            "--device", metavar="DEVICE", help="auto, cpu or cuda (default: auto).", show_default=False
+        ),
+    ] = None,
+    verbose: VerboseOpt = False,
+    show_version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+) -> None:
+    """Search a sound library by text and by sound with a CLAP model, offline.
+
+    --library, --model and --device may also come before the command; they apply to it.
+
+    Example: clap-search index ~/sounds && clap-search query "dog barking in rain"
+    """
+    given = {"library": library, "model": model, "device": device}
+    defaults = {key: value for key, value in given.items() if value is not None}
+    # The same defaults for every command: a command without such an option ignores them.
+    ctx.default_map = {name: defaults for name in ctx.command.commands}  # type: ignore[attr-defined]
 
 
 def configure_logging(verbose: bool) -> None:
@@ -56,24 +132,36 @@ def configure_logging(verbose: bool) -> None:
     logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 
 
+def usage_line(exc: Exception) -> str:
+    """A usage error as one line, with where to look: `error: ... (see clap-search query --help)`."""
+    message = " ".join(exc.format_message().split()).rstrip(".")  # type: ignore[attr-defined]
+    if message[:2].istitle():  # "No such command" -> "no such command", like our other errors
+        message = message[0].lower() + message[1:]
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "clap-search"
+    return f"error: {message} (see {where} --help)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the app; returns the exit code instead of exiting (tests call this)."""
     args = sys.argv[1:] if argv is None else list(argv)
     verbose = any(a in ("-v", "--verbose") for a in args)
     configure_logging(verbose)
     try:
-        app(args=args, prog_name="clap-search", standalone_mode=False)
+        app(args=args or ["--help"], prog_name="clap-search", standalone_mode=False)
     except ClapSearchError as exc:
         if verbose:
             traceback.print_exc(file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:  # bad usage: one line too, like every other error
-        print(f"error: {exc.format_message()} (see clap-search --help)", file=sys.stderr)
-        return exc.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except Exit as exc:
+        return exc.exit_code  # type: ignore[attr-defined]
+    except ClickException as exc:  # bad usage: one line too, like every other error
+        if verbose:
+            traceback.print_exc(file=sys.stderr)
+        print(usage_line(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except (KeyboardInterrupt, Abort):
         print(
             "interrupted: work already committed is kept; run the same command again to resume",
             file=sys.stderr,

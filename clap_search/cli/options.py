@@ -31,10 +31,19 @@ ModelOpt = Annotated[
         show_default=False,
     ),
 ]
-DeviceOpt = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
+DEFAULT_DEVICE = "auto"
+DeviceOpt = Annotated[
+    str,
+    typer.Option(
+        "--device",
+        metavar="DEVICE",
+        help="auto (a GPU when torch sees one, else the CPU), cpu or cuda.",
+        show_default=True,
+    ),
+]
 # Read by cli.main before the command runs (it decides on logging and tracebacks).
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log details; show tracebacks.")]
-TopKOpt = Annotated[int, typer.Option("-k", min=1, help="How many results.")]
+TopKOpt = Annotated[int, typer.Option("-k", "--top", metavar="N", min=1, help="How many results.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line on stdout.")]
 
 
@@ -42,6 +51,20 @@ def open_library(folder: Path | None, create: bool = False) -> Library:
     from clap_search.library import Library
 
     return Library.open(folder, create=create)
+
+
+def require_sounds(lib: Library) -> None:
+    """Say so when the library holds no indexed sound (called when a search came back empty)."""
+    from sqlalchemy import select
+
+    from clap_search.db import STATUS_OK, File
+    from clap_search.errors import EmptyLibraryError
+
+    with lib.session() as s:
+        if s.scalar(select(File.id).where(File.status == STATUS_OK).limit(1)) is None:
+            raise EmptyLibraryError(
+                f"the library at {lib.root} is empty: add sounds with `clap-search index DIR`"
+            )
 
 
 def load_embedder(model: str | None, device: str, library: Library | None = None) -> Embedder:
@@ -58,10 +81,16 @@ FolderOpt = Annotated[
     typer.Option("--folder", "--under", metavar="DIR", help="Only files under DIR.", show_default=False),
 ]
 MinDurationOpt = Annotated[
-    float | None, typer.Option("--min-duration", metavar="SECONDS", help="Only files at least this long.")
+    float | None,
+    typer.Option(
+        "--min-duration", metavar="SECONDS", help="Only files at least this long.", show_default=False
+    ),
 ]
 MaxDurationOpt = Annotated[
-    float | None, typer.Option("--max-duration", metavar="SECONDS", help="Only files at most this long.")
+    float | None,
+    typer.Option(
+        "--max-duration", metavar="SECONDS", help="Only files at most this long.", show_default=False
+    ),
 ]
 ExtOpt = Annotated[
     list[str] | None,
@@ -95,13 +124,25 @@ def build_filters(
 
 
 LabelsOpt = Annotated[
-    str | None, typer.Option("--labels", help='Comma-separated labels, e.g. "dog,cat,rain".')
+    str | None,
+    typer.Option(
+        "--labels",
+        metavar="A,B,C",
+        help='Comma-separated labels, e.g. "dog,cat,rain" (this or --labels-file is required).',
+        show_default=False,
+    ),
 ]
-LabelsFileOpt = Annotated[Path | None, typer.Option("--labels-file", help="A file with one label per line.")]
+LabelsFileOpt = Annotated[
+    Path | None,
+    typer.Option("--labels-file", metavar="FILE", help="A file with one label per line.", show_default=False),
+]
 TemplateOpt = Annotated[
     str | None,
     typer.Option(
-        "--template", help="Prompt with {label} (default: the model's, e.g. 'this is a sound of {label}')."
+        "--template",
+        metavar="TEXT",
+        help="Prompt with {label} in it (default: the model's, e.g. 'this is a sound of {label}').",
+        show_default=False,
     ),
 ]
 

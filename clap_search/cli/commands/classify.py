@@ -10,6 +10,7 @@ from rich.table import Table
 
 from clap_search.cli import render
 from clap_search.cli.options import (
+    DEFAULT_DEVICE,
     DeviceOpt,
     JsonOpt,
     LabelsFileOpt,
@@ -47,14 +48,18 @@ def _table(results: list, k: int) -> Table:
 
 
 def classify(
-    paths: Annotated[list[Path], typer.Argument(help="Audio files or folders.", metavar="FILE_OR_DIR...")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Audio files or folders.", metavar="PATH...", show_default=False)
+    ],
     labels: LabelsOpt = None,
     labels_file: LabelsFileOpt = None,
     template: TemplateOpt = None,
-    k: Annotated[int, typer.Option("-k", min=1, help="Labels shown per file in the table.")] = 3,
+    k: Annotated[
+        int, typer.Option("-k", "--top", metavar="N", min=1, help="Labels shown per file in the table.")
+    ] = 3,
     library: LibraryOpt = None,
     model: ModelOpt = None,
-    device: DeviceOpt = "auto",
+    device: DeviceOpt = DEFAULT_DEVICE,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from clap_search.cli import render
-from clap_search.cli.options import JsonOpt, LibraryOpt, VerboseOpt, open_library
+from clap_search.cli.options import JsonOpt, LibraryOpt, VerboseOpt, open_library, require_sounds
 
 
 def _table(groups: list, threshold: float) -> Table:
@@ -33,7 +33,13 @@ def _table(groups: list, threshold: float) -> Table:
 def duplicates(
     threshold: Annotated[
         float,
-        typer.Option("--threshold", min=0.0, max=1.0, help="Cosine similarity that makes a near duplicate."),
+        typer.Option(
+            "--threshold",
+            metavar="COSINE",
+            min=0.0,
+            max=1.0,
+            help="Cosine similarity that makes a near duplicate.",
+        ),
     ] = 0.95,
     library: LibraryOpt = None,
     as_json: JsonOpt = False,
@@ -50,6 +56,8 @@ def duplicates(
 
     lib = open_library(library)
     groups = find_duplicates(lib, threshold=threshold)
+    if not groups:
+        require_sounds(lib)
     if as_json:
         render.json_lines(g.to_json() for g in groups)
         return

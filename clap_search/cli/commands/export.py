@@ -9,6 +9,7 @@ import typer
 
 from clap_search.cli import render
 from clap_search.cli.options import (
+    DEFAULT_DEVICE,
     DeviceOpt,
     ExtOpt,
     FolderOpt,
@@ -22,11 +23,17 @@ from clap_search.cli.options import (
     build_filters,
     load_embedder,
     open_library,
+    require_sounds,
 )
 
 
 def export(
-    text: Annotated[str, typer.Argument(help="What the sound is, in words (as for `query`).")],
+    text: Annotated[
+        str,
+        typer.Argument(
+            metavar="TEXT", help="What the sound is, in words (as for `query`).", show_default=False
+        ),
+    ],
     to: Annotated[
         Path | None, typer.Option("--to", metavar="DIR", help="Put the hits in this folder.")
     ] = None,
@@ -46,7 +53,7 @@ def export(
     tag: TagOpt = None,
     library: LibraryOpt = None,
     model: ModelOpt = None,
-    device: DeviceOpt = "auto",
+    device: DeviceOpt = DEFAULT_DEVICE,
     verbose: VerboseOpt = False,
 ) -> None:
     """Hand search results to a DAW or another tool: files in a folder, or a CSV/JSON report.
@@ -68,6 +75,8 @@ def export(
     lib = open_library(library)
     embedder = load_embedder(model, device, lib)
     rows = describe_hits(lib, search_text(lib, embedder, text, k=k, filters=filters))
+    if not rows:
+        require_sounds(lib)
     out = render.stdout()
     if to is not None:
         rows = place_files(rows, to, LINK if link else COPY)

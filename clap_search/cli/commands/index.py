@@ -11,6 +11,7 @@ from rich.table import Table
 
 from clap_search.cli import render
 from clap_search.cli.options import (
+    DEFAULT_DEVICE,
     DeviceOpt,
     JsonOpt,
     LibraryOpt,
@@ -68,28 +69,38 @@ def _summary_table(summary: Any) -> Table:
 
 
 def index(
-    folder: Annotated[Path, typer.Argument(help="Folder (or single file) of sounds to index.")],
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FOLDER", help="Folder (or single file) of sounds to index.", show_default=False
+        ),
+    ],
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Forget everything and re-embed with --model.")
     ] = False,
     library: LibraryOpt = None,
     model: ModelOpt = None,
-    device: DeviceOpt = "auto",
+    device: DeviceOpt = DEFAULT_DEVICE,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Index a folder of sounds; a second run only reads what changed.
 
-    Example: clap-search index ~/sounds --model tiny
+    Example: clap-search index ~/sounds
     """
     from clap_search.db import path_key
-    from clap_search.errors import NotFoundError
+    from clap_search.errors import LibraryNotFoundError, NotFoundError
     from clap_search.indexer.pipeline import index_folder
 
     if not folder.exists():
         raise NotFoundError(f"no such file or folder: {path_key(folder)}")
-    lib = open_library(library, create=True)
-    embedder = load_embedder(model, device, None if rebuild else lib)
+    try:
+        lib = open_library(library)
+    except LibraryNotFoundError:  # create it only once the model loads: a failed run leaves nothing
+        embedder = load_embedder(model, device, None)
+        lib = open_library(library, create=True)
+    else:
+        embedder = load_embedder(model, device, None if rebuild else lib)
     progress = RichProgress()
     with progress.bar:
         summary = index_folder(lib, folder, embedder, progress=progress, rebuild=rebuild)

@@ -8,6 +8,7 @@ import typer
 
 from clap_search.cli import render
 from clap_search.cli.options import (
+    DEFAULT_DEVICE,
     DeviceOpt,
     ExtOpt,
     FolderOpt,
@@ -22,13 +23,16 @@ from clap_search.cli.options import (
     build_filters,
     load_embedder,
     open_library,
+    require_sounds,
 )
 
 
 def query(
-    text: Annotated[str, typer.Argument(help="What the sound is, in words.")],
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help="What the sound is, in words.", show_default=False)
+    ],
     k: TopKOpt = 10,
-    per_file: Annotated[int, typer.Option("--per-file", min=1, help="Hits per file.")] = 1,
+    per_file: Annotated[int, typer.Option("--per-file", metavar="N", min=1, help="Hits per file.")] = 1,
     folder: FolderOpt = None,
     min_duration: MinDurationOpt = None,
     max_duration: MaxDurationOpt = None,
@@ -36,7 +40,7 @@ def query(
     tag: TagOpt = None,
     library: LibraryOpt = None,
     model: ModelOpt = None,
-    device: DeviceOpt = "auto",
+    device: DeviceOpt = DEFAULT_DEVICE,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -57,6 +61,8 @@ def query(
     lib = open_library(library)
     embedder = load_embedder(model, device, lib)
     hits = search_text(lib, embedder, text, k=k, per_file=per_file, filters=filters)
+    if not hits:
+        require_sounds(lib)
     if as_json:
         render.json_lines(describe_hits(lib, hits))
     else:

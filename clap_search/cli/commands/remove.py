@@ -13,7 +13,12 @@ from clap_search.cli.options import LibraryOpt, VerboseOpt, open_library
 
 def remove(
     paths: Annotated[
-        list[Path], typer.Argument(help="Files or folders to forget (they may be gone from disk).")
+        list[Path],
+        typer.Argument(
+            metavar="PATH...",
+            help="Files or folders to forget (they may be gone from disk).",
+            show_default=False,
+        ),
     ],
     library: LibraryOpt = None,
     verbose: VerboseOpt = False,

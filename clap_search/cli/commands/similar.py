@@ -9,6 +9,7 @@ import typer
 
 from clap_search.cli import render
 from clap_search.cli.options import (
+    DEFAULT_DEVICE,
     DeviceOpt,
     ExtOpt,
     FolderOpt,
@@ -23,16 +24,20 @@ from clap_search.cli.options import (
     build_filters,
     load_embedder,
     open_library,
+    require_sounds,
 )
 
 
 def similar(
-    file: Annotated[Path, typer.Argument(help="An audio file, inside the library or not.")],
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="An audio file, inside the library or not.", show_default=False),
+    ],
     k: TopKOpt = 10,
     include_self: Annotated[
         bool, typer.Option("--include-self", help="Let a library file match itself.")
     ] = False,
-    per_file: Annotated[int, typer.Option("--per-file", min=1, help="Hits per file.")] = 1,
+    per_file: Annotated[int, typer.Option("--per-file", metavar="N", min=1, help="Hits per file.")] = 1,
     folder: FolderOpt = None,
     min_duration: MinDurationOpt = None,
     max_duration: MaxDurationOpt = None,
@@ -40,7 +45,7 @@ def similar(
     tag: TagOpt = None,
     library: LibraryOpt = None,
     model: ModelOpt = None,
-    device: DeviceOpt = "auto",
+    device: DeviceOpt = DEFAULT_DEVICE,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -61,6 +66,8 @@ def similar(
     hits = find_similar(
         lib, embedder, file, k=k, include_self=include_self, per_file=per_file, filters=filters
     )
+    if not hits:
+        require_sounds(lib)
     if as_json:
         render.json_lines(describe_hits(lib, hits))
     else:

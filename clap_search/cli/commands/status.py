@@ -32,7 +32,9 @@ def _table(d: dict[str, Any]) -> Table:
 
 
 def status(
-    failures: Annotated[int, typer.Option("--failures", min=0, help="Failed files to list.")] = 20,
+    failures: Annotated[
+        int, typer.Option("--failures", metavar="N", min=0, help="Failed files to list.")
+    ] = 20,
     library: LibraryOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -48,5 +50,10 @@ def status(
         return
     out = render.stdout()
     out.print(_table(d))
+    if d["files"] == 0:
+        render.stderr().print(
+            f"the library is empty: add sounds with `clap-search index DIR --library {d['library']}`",
+            markup=False,
+        )
     for f in d["failures"][:failures]:
         out.print(f"failed: {f['path']}: {f['error']}", markup=False)

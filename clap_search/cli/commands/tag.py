@@ -9,6 +9,7 @@ from rich.table import Table
 
 from clap_search.cli import render
 from clap_search.cli.options import (
+    DEFAULT_DEVICE,
     DeviceOpt,
     JsonOpt,
     LabelsFileOpt,
@@ -20,6 +21,7 @@ from clap_search.cli.options import (
     load_embedder,
     open_library,
     read_labels,
+    require_sounds,
 )
 
 
@@ -36,13 +38,18 @@ def tag(
     labels: LabelsOpt = None,
     labels_file: LabelsFileOpt = None,
     threshold: Annotated[
-        float, typer.Option("--threshold", min=0.0, max=1.0, help="Keep labels scoring at least this.")
+        float,
+        typer.Option(
+            "--threshold", metavar="P", min=0.0, max=1.0, help="Keep labels scoring at least this (0-1)."
+        ),
     ] = 0.1,
-    top: Annotated[int, typer.Option("--top", min=1, help="Keep at most N labels per file.")] = 3,
+    top: Annotated[
+        int, typer.Option("-k", "--top", metavar="N", min=1, help="Keep at most N labels per file.")
+    ] = 3,
     template: TemplateOpt = None,
     library: LibraryOpt = None,
     model: ModelOpt = None,
-    device: DeviceOpt = "auto",
+    device: DeviceOpt = DEFAULT_DEVICE,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -51,7 +58,7 @@ def tag(
     Scores are classify's probabilities over the given labels; re-running with a label replaces
     that label's tags. Then: clap-search query "door" --tag interior
 
-    Example: clap-search tag --labels "interior,exterior,animal,vehicle" --top 2
+    Example: clap-search tag --labels "interior,exterior,animal,vehicle" -k 2
     """
     from clap_search.query import clean_labels
     from clap_search.tags import tag_library
@@ -60,6 +67,8 @@ def tag(
     lib = open_library(library)
     embedder = load_embedder(model, device, lib)
     results = tag_library(lib, embedder, names, threshold=threshold, top=top, template=template)
+    if not results:
+        require_sounds(lib)
     if as_json:
         render.json_lines(r.to_json() for r in results)
         return
