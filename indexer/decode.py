@@ -6,6 +6,7 @@ import hashlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from clap_search.audio import AudioInfo, audio_fingerprint, decoded_hash, load_audio
 from clap_search.embed import Segments
 from clap_search.errors import AudioReadError
+from clap_search.indexer.noise import DecoderNoise, Heard
 from clap_search.indexer.scan import Candidate
 
 HASH_CHUNK = 1 << 20
@@ -29,6 +31,7 @@ class Decoded:
     wave: np.ndarray | None = None
     info: AudioInfo | None = None
     error: str | None = None
+    warning: str | None = None  # what the decoder printed about a file it could still read
     moved_from: int | None = None
     segments: Segments | None = None
 
@@ -46,9 +49,15 @@ def _reason(exc: Exception, path: str) -> str:
     return str(exc).replace(path + ": ", "")  # the row already says which file
 
 
-def decode_one(candidate: Candidate, sample_rate: int, vanished: dict[str, int] | None = None) -> Decoded:
+def decode_one(
+    candidate: Candidate,
+    sample_rate: int,
+    vanished: dict[str, int] | None = None,
+    noise: DecoderNoise | None = None,
+) -> Decoded:
     """Never raises: a file that cannot be read comes back with `error` set."""
     item = Decoded(candidate, error=candidate.error)
+    heard = Heard()
     if item.error:
         return item
     try:
@@ -58,7 +67,8 @@ def decode_one(candidate: Candidate, sample_rate: int, vanished: dict[str, int] 
         if moved is not None:
             item.moved_from = moved
             return item
-        item.wave, item.info = load_audio(candidate.path, sample_rate)
+        with noise.capture() if noise else nullcontext(heard) as heard:
+            item.wave, item.info = load_audio(candidate.path, sample_rate)
         item.audio_hash = decoded_hash(item.wave)
         item.fingerprint = audio_fingerprint(item.wave, sample_rate)
     except AudioReadError as exc:
@@ -67,6 +77,11 @@ def decode_one(candidate: Candidate, sample_rate: int, vanished: dict[str, int] 
         item.error = exc.strerror or str(exc)
     except Exception as exc:  # noqa: BLE001 - any decoder bug is one failed file, not a dead run
         item.error = f"cannot decode ({type(exc).__name__}: {exc})"
+    if heard.text:
+        if item.error:
+            item.error = f"{item.error} (decoder: {heard.text})"
+        else:
+            item.warning = f"decoder: {heard.text}"
     return item
 
 
@@ -79,10 +94,13 @@ def decode_all(
 ) -> Iterator[Decoded]:
     """Decoded files in input order; at most `prefetch` wait decoded in memory (long files are big)."""
     pending: deque[Future[Decoded]] = deque()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
+    with (
+        DecoderNoise() as noise,
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool,
+    ):
         try:
             for cand in candidates:
-                pending.append(pool.submit(decode_one, cand, sample_rate, vanished))
+                pending.append(pool.submit(decode_one, cand, sample_rate, vanished, noise))
                 if len(pending) > prefetch:
                     yield pending.popleft().result()
             while pending:

@@ -135,5 +135,7 @@ def _run(
         if outcome == FAILED:
             summary.failures.append((item.candidate.key, item.error or "no audio"))
             log.info("failed: %s: %s", item.candidate.key, item.error)
+        elif item.warning:
+            summary.warnings.append(f"{item.candidate.key}: {item.warning}")
         if progress:
             progress.advance(seconds)

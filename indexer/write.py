@@ -63,7 +63,7 @@ class Writer:
             return FAILED
         info = item.info
         assert info is not None
-        row.status, row.error = STATUS_OK, None
+        row.status, row.error = STATUS_OK, item.warning  # on a good file, `error` holds the decoder's warning
         row.duration, row.sample_rate, row.channels, row.format = (
             info.duration,
             info.sample_rate,

@@ -1,4 +1,4 @@
-"""Rendering results: Rich tables for people, JSON lines for scripts (stdout holds nothing else)."""
+"""Rendering results: Rich tables on a terminal, tab-separated lines when piped, JSON lines with --json."""
 
 from __future__ import annotations
 
@@ -9,14 +9,34 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 def stdout() -> Console:
-    return Console(highlight=False)
+    # soft_wrap off a terminal: a pipe gets whole lines, not Rich's 80 columns.
+    return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
+
+
+def print_table(table: Table) -> None:
+    """A table on stdout: drawn on a terminal; piped, a header line then one tab-separated line a row."""
+    console = stdout()
+    if console.is_terminal:
+        console.print(table)
+        return
+    columns = [[_cell(c) for c in column.cells] for column in table.columns]
+    lines = ["\t".join(_cell(c.header) for c in table.columns)] if table.show_header else []
+    lines += ["\t".join(row) for row in zip(*columns)]
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    sys.stdout.flush()
+
+
+def _cell(value: Any) -> str:
+    text = value.plain if isinstance(value, Text) else str(value)
+    return text.replace("\t", "\\t").replace("\n", "\\n")
 
 
 def json_lines(objects: Iterable[dict[str, Any]]) -> None:

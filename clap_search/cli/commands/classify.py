@@ -95,4 +95,4 @@ def classify(
     if as_json:
         render.json_lines(r.to_json() for r in good)
     else:
-        render.stdout().print(_table(good, k))
+        render.print_table(_table(good, k))

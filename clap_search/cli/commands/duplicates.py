@@ -62,7 +62,7 @@ def duplicates(
         render.json_lines(g.to_json() for g in groups)
         return
     if groups:
-        render.stdout().print(_table(groups, threshold))
+        render.print_table(_table(groups, threshold))
     exact = sum(1 for g in groups if g.kind == "exact")
     render.stderr().print(
         f"{exact} exact and {len(groups) - exact} near duplicate groups (near: cosine >= {threshold:.2f})"

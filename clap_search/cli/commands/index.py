@@ -107,15 +107,30 @@ def index(
     if as_json:
         render.json_lines([_summary_json(summary)])
         return
+    _print_summary(summary, lib.root)
+
+
+def _print_summary(summary: Any, root: Path) -> None:
     out, err = render.stdout(), render.stderr()
-    for warning in summary.warnings:
+    for warning in summary.warnings[:SHOWN_FAILURES]:
         err.print(f"warning: {warning}", markup=False)
-    out.print(_summary_table(summary))
+    if len(summary.warnings) > SHOWN_FAILURES:
+        more = len(summary.warnings) - SHOWN_FAILURES
+        err.print(f"... and {more} more warnings (see --json)", markup=False)
+    changed = sum(getattr(summary, n) for n in ("added", "updated", "removed", "moved", "failed"))
+    if not changed:
+        files = f"{summary.unchanged} file{'s' if summary.unchanged != 1 else ''}"
+        out.print(f"nothing changed: {files} already up to date in the library at {root}", markup=False)
+        return
+    render.print_table(_summary_table(summary))
     for path, reason in summary.failures[:SHOWN_FAILURES]:
         out.print(f"failed: {path}: {reason}", markup=False)
     if len(summary.failures) > SHOWN_FAILURES:
         out.print(f"... and {len(summary.failures) - SHOWN_FAILURES} more (see `clap-search status`)")
-    rate = summary.audio_seconds / summary.seconds if summary.seconds else 0.0
-    out.print(
-        f"{summary.audio_seconds / 3600:.2f} h of audio in {summary.seconds:.1f} s ({rate:.1f}x realtime)"
-    )
+    done = f"library: {root}"
+    if summary.audio_seconds and summary.seconds:
+        rate = summary.audio_seconds / summary.seconds
+        audio = summary.audio_seconds
+        amount = f"{audio / 3600:.2f} h" if audio >= 360 else f"{audio:.0f} s"
+        done = f"{amount} of audio in {summary.seconds:.1f} s ({rate:.0f}x realtime); {done}"
+    out.print(done, markup=False)

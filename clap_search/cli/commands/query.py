@@ -66,4 +66,4 @@ def query(
     if as_json:
         render.json_lines(describe_hits(lib, hits))
     else:
-        render.stdout().print(render.hits_table(hits, f'matches for "{text}"'))
+        render.print_table(render.hits_table(hits, f'matches for "{text}"'))

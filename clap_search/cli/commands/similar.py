@@ -71,4 +71,4 @@ def similar(
     if as_json:
         render.json_lines(describe_hits(lib, hits))
     else:
-        render.stdout().print(render.hits_table(hits, f"sounds like {path_key(file)}"))
+        render.print_table(render.hits_table(hits, f"sounds like {path_key(file)}"))

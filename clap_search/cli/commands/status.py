@@ -49,7 +49,7 @@ def status(
         render.json_lines([d])
         return
     out = render.stdout()
-    out.print(_table(d))
+    render.print_table(_table(d))
     if d["files"] == 0:
         render.stderr().print(
             f"the library is empty: add sounds with `clap-search index DIR --library {d['library']}`",

@@ -72,6 +72,6 @@ def tag(
     if as_json:
         render.json_lines(r.to_json() for r in results)
         return
-    render.stdout().print(_table(results))
+    render.print_table(_table(results))
     tagged = sum(1 for r in results if r.tags)
     render.stderr().print(f"tagged {tagged} of {len(results)} files with {len(names)} labels")
