@@ -240,3 +240,19 @@ def test_formats_browsers_cannot_play_are_served_as_wav(tmp_path, embedder):
         client.get(url)
         assert previews[0].stat().st_mtime_ns == made  # cached, not transcoded again
     lib.close()
+
+
+def test_api_docs_load_nothing_from_the_network(served):
+    """/docs and /redoc reference only this server's files (FastAPI's default is a CDN), and they exist."""
+    import re
+
+    client, _, _ = served
+    for page in ("/docs", "/redoc"):
+        html = client.get(page)
+        assert html.status_code == 200
+        urls = re.findall(r"""(?:src|href|url)\s*[=:]\s*['"]([^'"]+)['"]""", html.text)
+        assert urls and not [u for u in urls if "//" in u], urls
+        for url in urls:
+            asset = client.get(url)
+            assert asset.status_code == 200 and len(asset.content) > 100, url
+    assert '"validatorUrl": null' in client.get("/docs").text  # no call to validator.swagger.io

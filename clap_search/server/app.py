@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from clap_search import __version__
 from clap_search.server import api, responses
@@ -35,7 +36,14 @@ def create_app(
 ) -> FastAPI:
     """The app for one library; pass `engine` to share an already loaded model (tests do)."""
     engine = engine or load_engine(library_dir, model_name, device, max_upload_bytes)
-    app = FastAPI(title="clap-search", version=__version__, description=DESCRIPTION)
+    # /docs and /redoc load Swagger UI and ReDoc from files inside fastapi-offline, not from a CDN,
+    # so the API docs work without a network; the validator badge would call swagger.io: off.
+    app = FastAPIOffline(
+        title="clap-search",
+        version=__version__,
+        description=DESCRIPTION,
+        swagger_ui_parameters={"validatorUrl": None},
+    )
     app.state.engine = engine
     responses.install(app)
     app.include_router(api.router)
