@@ -2,11 +2,11 @@
 """Build clap-search's audio-caption training corpus from installed Debian packages.
 
 Usage:
-    python scripts/build_corpus.py --out /work/data/corpus [--packages megaglest-data hedgewars-data ...]
+    python scripts/build_corpus.py --out data/corpus [--packages megaglest-data hedgewars-data ...]
                                    [--max-clips N] [--no-render] [--no-mix] [--manifest-only]
 
 Install the source packages first: ``sudo scripts/install_corpus_packages.sh``.
-Only the sources allowed by /work/shared/DATA.md are used, plus notes/drums we render ourselves with
+Only the sources allowed by the project's data policy are used, plus notes/drums we render ourselves with
 fluidsynth + fluid-soundfont-gm and mixes of two training clips.
 
 Stages (rerunnable; finished work is skipped):
@@ -61,7 +61,7 @@ from corpus.sources import EVAL_ONLY, PACKAGES  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="/work/data/corpus")
+    ap.add_argument("--out", default="data/corpus")
     ap.add_argument("--packages", nargs="*", default=None, help="subset of packages (default: all known)")
     ap.add_argument(
         "--max-clips", type=int, default=0, help="stop decoding after this many clips (0 = no limit)"

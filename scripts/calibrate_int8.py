@@ -1,6 +1,6 @@
 """Calibrate a model's int8 audio tower: the peak of every activation over real clips.
 
-    python scripts/calibrate_int8.py --model default --manifest /work/data/corpus/manifest.jsonl
+    python scripts/calibrate_int8.py --model default --manifest data/corpus/manifest.jsonl
     python scripts/calibrate_int8.py --model my.safetensors --folder ~/sounds
 
 Writes `NAME.int8.json` beside the checkpoint (for the bundled default model, inside the

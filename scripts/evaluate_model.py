@@ -1,6 +1,6 @@
 """Evaluate a checkpoint through the engine's own inference path, beside the baselines.
 
-    python scripts/evaluate_model.py --corpus /work/data/corpus --model default [--baselines]
+    python scripts/evaluate_model.py --corpus data/corpus --model default [--baselines]
 
 Prints a Markdown table (zero-shot top-1/top-5 on the held-out labelled set; text->audio mAP
 and recall@k and audio->text recall@k on the held-out val split) with the machine it ran on,
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 
 from clap_search.embed import Embedder
 from clap_search.hostinfo import describe_machine
@@ -69,7 +70,8 @@ def main() -> None:
     p.add_argument("--corpus", type=Path, required=True)
     p.add_argument("--model", default="default", help="bundled name or .safetensors path")
     p.add_argument("--baselines", action="store_true", help="also run chance and YAMNet+MiniLM")
-    p.add_argument("--cache", type=Path, default=Path("/work/data/cache/pretrained"))
+    user_cache = Path(platformdirs.user_cache_dir("clap-search", appauthor=False))
+    p.add_argument("--cache", type=Path, default=user_cache / "pretrained")
     p.add_argument("--val-limit", type=int, default=2000)
     p.add_argument("--json-out", type=Path)
     args = p.parse_args()

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Install the Debian packages scripts/build_corpus.py reads (see /work/shared/DATA.md). ~5 GB.
+# Install the Debian packages scripts/build_corpus.py reads (the sources the model card lists). ~5 GB.
 set -e
 export DEBIAN_FRONTEND=noninteractive
 apt-get install -y --no-install-recommends \

