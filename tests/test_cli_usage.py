@@ -101,6 +101,9 @@ def test_help_reads_like_a_designed_tool(command):
     text = result.stdout
     flat = " ".join(text.split())
     assert f"Example: clap-search {command}" in flat
+    callback = next(c.callback for c in app.registered_commands if c.callback.__name__ == command)
+    example = next(line.strip() for line in callback.__doc__.splitlines() if "Example:" in line)
+    assert example in [line.strip() for line in text.splitlines()]  # whole, on one line, copyable
     usage = text.splitlines()[0]
     assert usage.startswith(f"Usage: clap-search {command} [OPTIONS]") and "{" not in usage
     assert not PLACEHOLDERS.search(text.replace("{label}", "")), text

@@ -115,6 +115,7 @@ def shared_options(
 
     --library, --model and --device may also come before the command; they apply to it.
 
+    \b
     Example: clap-search index ~/sounds && clap-search query "dog barking in rain"
     """
     given = {"library": library, "model": model, "device": device}

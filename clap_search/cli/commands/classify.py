@@ -65,6 +65,7 @@ def classify(
 ) -> None:
     """Label sounds zero-shot: softmax over labels per window, averaged over the file.
 
+    \b
     Example: clap-search classify ~/sounds/field --labels "dog,cat,rain,engine" --json
     """
     from clap_search.errors import ClapSearchError, LibraryNotFoundError

@@ -50,6 +50,7 @@ def duplicates(
     Exact: the same decoded audio (a WAV and its FLAC copy). Near: files whose mean window vectors
     have cosine >= --threshold and similar lengths (a WAV and its MP3, a resampled copy).
 
+    \b
     Example: clap-search duplicates --threshold 0.97 --json
     """
     from clap_search.duplicates import find_duplicates

@@ -60,6 +60,7 @@ def export(
 
     Name collisions get -2, -3, ...; running the same export again adds nothing.
 
+    \b
     Example: clap-search export "door slam" --to ~/session/doors --link --csv doors.csv -k 20
     """
     from clap_search.catalog import describe_hits

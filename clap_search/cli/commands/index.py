@@ -86,6 +86,7 @@ def index(
 ) -> None:
     """Index a folder of sounds; a second run only reads what changed.
 
+    \b
     Example: clap-search index ~/sounds
     """
     from clap_search.db import path_key

@@ -49,6 +49,7 @@ def query(
     Filters (--folder, --min/max-duration, --ext, --tag) apply before ranking, so k results come
     back when k files pass them.
 
+    \b
     Example: clap-search query "dog barking in rain" -k 5 --tag exterior --max-duration 10
     """
     from clap_search.catalog import describe_hits

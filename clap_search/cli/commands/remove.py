@@ -25,6 +25,7 @@ def remove(
 ) -> None:
     """Forget files or folders; the sound files themselves are not touched.
 
+    \b
     Example: clap-search remove ~/sounds/old_takes
     """
     from clap_search.db import path_key

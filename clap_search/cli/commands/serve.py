@@ -40,6 +40,7 @@ def serve(
     The API is documented at /docs (OpenAPI at /openapi.json). Audio is streamed by file id only,
     from inside the indexed folders. Stop with Ctrl-C.
 
+    \b
     Example: clap-search serve --library ~/sounds-lib --port 8000
     """
     import uvicorn

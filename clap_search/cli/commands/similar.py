@@ -51,6 +51,7 @@ def similar(
 ) -> None:
     """Search the library by sound (best window against any window of FILE).
 
+    \b
     Example: clap-search similar ~/sounds/door_slam_03.wav -k 5 --ext wav --json
     """
     from clap_search.catalog import describe_hits

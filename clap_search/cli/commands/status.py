@@ -41,6 +41,7 @@ def status(
 ) -> None:
     """Show files, segments, hours, failures, model, index type and sizes on disk.
 
+    \b
     Example: clap-search status --json
     """
     lib = open_library(library)

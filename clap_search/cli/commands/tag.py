@@ -58,6 +58,7 @@ def tag(
     Scores are classify's probabilities over the given labels; re-running with a label replaces
     that label's tags. Then: clap-search query "door" --tag interior
 
+    \b
     Example: clap-search tag --labels "interior,exterior,animal,vehicle" -k 2
     """
     from clap_search.query import clean_labels
