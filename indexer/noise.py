@@ -48,7 +48,10 @@ class DecoderNoise:
 
     def __enter__(self) -> DecoderNoise:
         sys.stderr.flush()
-        self._saved = os.dup(2)
+        try:
+            self._saved = os.dup(2)
+        except OSError:  # no fd 2 at all (a daemon): nothing to keep off the terminal
+            return self
         self._sink = tempfile.TemporaryFile()
         self._python_stderr: TextIO | None = None
         self._handlers: list[logging.StreamHandler[Any]] = []
@@ -72,6 +75,8 @@ class DecoderNoise:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if not self._active:
+            return
         self._active = False
         os.dup2(self._saved, 2)
         if self._python_stderr is not None:

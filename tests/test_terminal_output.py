@@ -57,18 +57,18 @@ def test_mp3_chatter_becomes_the_files_warning(tmp_path):
     assert rows["clean.mp3"]["error"] is None
 
 
-def test_piped_results_are_one_unwrapped_line_per_hit(tmp_path):
+def test_piped_results_are_one_unwrapped_line_per_hit(cli, tmp_path):
     deep = tmp_path / ("a_folder_with_a_long_name_" * 3) / "and_another_level"
     for i in range(3):
         write_sound(
             deep / f"field_recording_of_something_long_{i}.wav", seconds=2, freq=300 + 100 * i, seed=i
         )
     lib = tmp_path / "lib"
-    first = clap_search("index", deep, "--library", lib, "--model", "tiny")
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.splitlines()[-1].endswith(f"realtime); library: {lib}")
+    code, out, err = cli("index", deep, "--library", lib, "--model", "tiny")
+    assert code == 0, err
+    assert out.splitlines()[-1].endswith(f"realtime); library: {lib}")
 
-    result = clap_search("query", "a tone", "-k", "3", "--library", lib)
+    result = clap_search("query", "a tone", "-k", "3", "--library", lib)  # stdout is a real pipe
     assert result.returncode == 0, result.stderr
     header, *hits = result.stdout.splitlines()
     assert header.split("\t") == ["#", "score", "path", "time"] and len(hits) == 3
@@ -76,7 +76,7 @@ def test_piped_results_are_one_unwrapped_line_per_hit(tmp_path):
         fields = line.split("\t")
         assert fields[0] == str(rank) and Path(fields[2]).parent == deep and len(line) > 100
 
-    again = clap_search("index", deep, "--library", lib)
-    assert again.returncode == 0
-    assert again.stdout == f"nothing changed: 3 files already up to date in the library at {lib}\n"
-    assert "realtime" not in again.stdout + again.stderr
+    code, out, err = cli("index", deep, "--library", lib)
+    assert code == 0
+    assert out == f"nothing changed: 3 files already up to date in the library at {lib}\n"
+    assert "realtime" not in out + err

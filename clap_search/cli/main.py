@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     verbose = any(a in ("-v", "--verbose") for a in args)
     configure_logging(verbose)
     try:
-        app(args=args or ["--help"], prog_name="clap-search", standalone_mode=False)
+        result = app(args=args or ["--help"], prog_name="clap-search", standalone_mode=False)
     except ClapSearchError as exc:
         if verbose:
             traceback.print_exc(file=sys.stderr)
@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    return 0
+    # Outside standalone mode, click and typer answer an Exit (`--help`, `--version`) with its code.
+    return result if isinstance(result, int) else 0
 
 
 def run() -> None:
