@@ -58,3 +58,33 @@ def test_no_tracked_file_names_the_build_machine():
             data = path.read_bytes()
             found += [f"{name}: {m.decode()}" for m in machine if m in data]
     assert not found, found
+
+
+def test_every_imported_package_is_declared():
+    """An import the metadata does not declare works here by luck (click came with typer <= 0.25)."""
+    import ast
+    import re
+    import sys
+    from importlib.metadata import packages_distributions
+
+    project = _pyproject()["project"]
+    extras = project["optional-dependencies"].values()
+    wanted = project["dependencies"] + [d for extra in extras for d in extra]
+    declared = {re.split(r"[<>=!~\[; ]", d)[0].lower().replace("_", "-") for d in wanted}
+    dists = packages_distributions()
+    missing = set()
+    for folder in ("clap_search", "indexer", "training"):
+        for source in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in (n.split(".")[0] for n in names):
+                    if name in sys.stdlib_module_names or name == "clap_search":
+                        continue
+                    if not {d.lower().replace("_", "-") for d in dists.get(name, [name])} & declared:
+                        missing.add(f"{name} ({source.relative_to(ROOT)})")
+    assert not missing, f"imported but not declared in pyproject: {sorted(missing)}"
