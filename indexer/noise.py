@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -115,7 +116,11 @@ class DecoderNoise:
             pos = max(pos, stop)
 
 
+SOURCE_LOCATION = re.compile(r"^\[[^\]\s]+:[^\]\s]*\]\s*")  # "[src/libmpg123/id3.c:parse():950] "
+
+
 def _one_line(raw: bytes) -> str:
-    lines = [line.strip() for line in raw.decode("utf-8", "replace").splitlines() if line.strip()]
+    text = raw.decode("utf-8", "replace")
+    lines = [SOURCE_LOCATION.sub("", line.strip()) for line in text.splitlines() if line.strip()]
     text = "; ".join(lines)
     return text if len(text) <= MAX_WARNING_CHARS else text[: MAX_WARNING_CHARS - 3] + "..."
