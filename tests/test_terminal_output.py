@@ -20,7 +20,7 @@ def test_decoder_noise_is_captured_per_decode_and_the_rest_replayed(capfd):
     with DecoderNoise() as noise:
         os.write(2, b"before\n")
         with noise.capture() as heard:
-            os.write(2, b"Note: Illegal Audio-MPEG-Header\n[src/libmpg123/id3.c:parse():950] warning: ID3v2\n")
+            os.write(2, b"Note: Illegal Audio-MPEG-Header\n[src/id3.c:parse():950] warning: ID3v2\n")
         print("progress bar", file=sys.stderr)  # Python's stderr still reaches the terminal
         with noise.capture() as quiet:
             pass
