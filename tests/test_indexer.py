@@ -23,17 +23,17 @@ from tests.conftest import write_sound
 def calls(monkeypatch, embedder):
     """Counts of decodes and embeddings done by the indexer."""
     counts = {"decode": 0, "embed": 0}
-    real_load, real_embed = decode.load_audio, embedder.embed_wave
+    real_open, real_embed = decode.AudioStream, embedder.embed_wave
 
     def load(*a, **kw):
         counts["decode"] += 1
-        return real_load(*a, **kw)
+        return real_open(*a, **kw)
 
     def embed(*a, **kw):
         counts["embed"] += 1
         return real_embed(*a, **kw)
 
-    monkeypatch.setattr(decode, "load_audio", load)
+    monkeypatch.setattr(decode, "AudioStream", load)
     monkeypatch.setattr(embedder, "embed_wave", embed)
     return counts
 

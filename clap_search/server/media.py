@@ -12,6 +12,7 @@ import soundfile as sf
 
 from clap_search.audio import load_audio
 from clap_search.catalog import file_path
+from clap_search.db import disk_path
 from clap_search.errors import AudioReadError, NotFoundError, OutsideLibraryError
 from clap_search.library import Library
 
@@ -74,13 +75,13 @@ class MediaFiles:
         """Real paths of the indexed folders, re-read when the library changes."""
         generation = self.library.generation()
         if self._roots is None or self._roots[0] != generation:
-            self._roots = (generation, [os.path.realpath(r) for r in self.library.roots()])
+            self._roots = (generation, [os.path.realpath(disk_path(r)) for r in self.library.roots()])
         return self._roots[1]
 
     def path(self, file_id: int) -> Path:
         """The file's real path; refused unless it exists and lies inside an indexed folder."""
         stored = file_path(self.library, file_id)
-        real = os.path.realpath(stored)
+        real = os.path.realpath(disk_path(stored))
         if not _inside(real, self.real_roots()):
             raise OutsideLibraryError(f"file {file_id} points outside the indexed folders; it is not served")
         if not os.path.isfile(real):

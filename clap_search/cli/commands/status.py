@@ -33,6 +33,13 @@ def _table(d: dict[str, Any]) -> Table:
 
 def status(
     failures: Annotated[int, typer.Option("--failures", min=0, help="Failed files to list.")] = 20,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Compare the ids in the vector index with the database; rebuild the index if they differ.",
+        ),
+    ] = False,
     library: LibraryOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -43,10 +50,17 @@ def status(
     """
     lib = open_library(library)
     d = lib.stats().to_json()
+    if check:
+        from clap_search.consistency import check_index
+
+        found = check_index(lib)
+        d["check"] = found.to_json()
     if as_json:
         render.json_lines([d])
         return
     out = render.stdout()
     out.print(_table(d))
+    if check:
+        out.print(f"check: {found.summary()}", markup=False)
     for f in d["failures"][:failures]:
         out.print(f"failed: {f['path']}: {f['error']}", markup=False)
