@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -39,6 +40,14 @@ class AudioInfo:
 
 def ffmpeg_available() -> bool:
     return shutil.which("ffmpeg") is not None
+
+
+def audio_suffix(name: str) -> str:
+    """The lower-case extension, also of dot-leading names: `..wav` and `.wav` are WAV files
+    (os.path.splitext and pathlib say they have no extension)."""
+    base = os.path.basename(name)
+    dot = base.rfind(".")
+    return base[dot:].lower() if dot >= 0 and base not in (".", "..") else ""
 
 
 def audio_extensions() -> set[str]:
@@ -90,7 +99,7 @@ class AudioStream:
         self.samples = 0  # decoded so far, at target_sr
         self._file = open(self.path, "rb")  # noqa: SIM115 - closed in close()
         self._sf: sf.SoundFile | None = None
-        suffix = self.path.suffix.lower()
+        suffix = audio_suffix(self.path.name)
         try:
             self._sf = sf.SoundFile(self._file)
         except (sf.LibsndfileError, RuntimeError, ValueError, OSError) as exc:

@@ -131,7 +131,8 @@ def _transcode(path: Path, target: Path) -> None:
     reads it, else mono at 44.1 kHz through the engine's decoder."""
     tmp = target.with_suffix(".tmp")
     try:
-        data, rate = sf.read(os.fsencode(path), dtype="float32", always_2d=True)
+        with open(path, "rb") as f:  # a file object: libsndfile refuses paths over 1,024 bytes
+            data, rate = sf.read(f, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError):
         data, rate = load_audio(path, PREVIEW_FALLBACK_RATE)  # raises AudioReadError
     sf.write(os.fsencode(tmp), data, rate, format="WAV", subtype="PCM_16")
@@ -148,7 +149,7 @@ def _trim(folder: Path, keep: int) -> None:
 def compute_peaks(path: Path, n: int = PEAKS) -> list[float]:
     """Max |sample| in each of `n` equal slices, read block by block (long files stay cheap)."""
     try:
-        with sf.SoundFile(os.fsencode(path)) as f:
+        with open(path, "rb") as raw, sf.SoundFile(raw) as f:
             frames = f.frames
             if frames <= 0:
                 raise RuntimeError("unknown length")
