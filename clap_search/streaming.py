@@ -34,7 +34,8 @@ class WindowStream:
         self.unit = unit
         self.chunk = int(CHUNK_SECONDS * embedder.sample_rate) // unit * unit
         self.margin = int(MARGIN_SECONDS * embedder.sample_rate) // unit * unit
-        self.samples = np.zeros(0, np.float32)  # the wave from sample `samples_at` on
+        self.samples = np.zeros(0, np.float32)  # the wave from sample `samples_at` on...
+        self.pending: list[np.ndarray] = []  # ...followed by these blocks, joined when needed
         self.samples_at = 0
         self.total = 0  # samples pushed
         self.next_chunk = 0  # start sample of the next chunk to run
@@ -48,8 +49,7 @@ class WindowStream:
     def push(self, block: np.ndarray) -> None:
         if not len(block):
             return
-        block = np.asarray(block, dtype=np.float32)
-        self.samples = np.concatenate([self.samples, block]) if len(self.samples) else block
+        self.pending.append(np.asarray(block, dtype=np.float32))
         self.total += len(block)
         # a chunk runs once its right-hand context has arrived (and the file is known to be long)
         long = self.total > self.chunk + self.margin
@@ -57,7 +57,15 @@ class WindowStream:
             self._run_chunk()
             self._pool_ready()
 
+    def _joined(self) -> np.ndarray:
+        if self.pending:
+            parts = [self.samples, *self.pending] if len(self.samples) else self.pending
+            self.samples = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            self.pending = []
+        return self.samples
+
     def _run_chunk(self) -> None:
+        self._joined()
         start = self.next_chunk
         lo = max(0, start - self.margin)
         piece = self.samples[lo - self.samples_at : start + self.chunk + self.margin - self.samples_at]
@@ -97,7 +105,7 @@ class WindowStream:
 
         e = self.e
         if self.total <= self.chunk + self.margin:  # short: one pass over the whole wave
-            x = torch.from_numpy(np.ascontiguousarray(self.samples)).to(e.device)
+            x = torch.from_numpy(np.ascontiguousarray(self._joined())).to(e.device)
             self.frames = [e.model.audio_frames(x[None])[0]]
         else:
             while self.next_chunk < self.total:
