@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from clap_search import export
 from clap_search.audio import NEEDS_FFMPEG, load_audio
 from clap_search.consistency import check_index
+from clap_search.errors import AudioReadError
 from clap_search.db import STATUS_OK, File, disk_path, path_key
 from clap_search.filters import Filters
 from clap_search.indexer import decode
@@ -209,6 +211,27 @@ def test_a_path_over_1024_bytes_decodes(tmp_path, library, embedder):
     assert info.sample_rate == 22050 and len(wave) == 3 * 22050
     summary = index_folder(library, tmp_path, embedder)
     assert (summary.added, summary.failed) == (1, 0)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
+def test_ffmpeg_formats_decode_from_a_long_path(tmp_path):
+    """ffmpeg reads the file through a descriptor we opened: any path the OS opens works."""
+    deep = tmp_path
+    for i in range(6):
+        deep = deep / (f"{i}" * 200)
+    deep.mkdir(parents=True)
+    made = tmp_path / "tone.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
+                    "-c:a", "aac", str(made)], check=True)
+    path = deep / "tone.m4a"
+    os.rename(made, path)
+    wave, info = load_audio(path, 22050)
+    assert abs(len(wave) / 22050 - 2.0) < 0.1 and info.format == "M4A"
+    broken = deep / "broken.m4a"
+    broken.write_bytes(os.urandom(3000))
+    with pytest.raises(AudioReadError) as err:
+        load_audio(broken, 22050)
+    assert "/dev/fd" not in str(err.value)
 
 
 @pytest.mark.parametrize("rate", [1, 999, 800_000])
