@@ -344,3 +344,23 @@ def test_hostile_tree(tmp_path, library, embedder):
 @pytest.mark.slow
 def test_hostile_tree_full_size(tmp_path, library, embedder):
     _check_hostile(tmp_path, library, embedder, copies=40, long_seconds=7200.0)
+
+
+def test_odd_names_through_the_console_script(clash, tmp_path):
+    """query --json shows the lossless form; remove takes the real path typed in a shell."""
+    lib = str(tmp_path / "cli-lib")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([CLI, *args, "--library", lib], capture_output=True, check=False)
+
+    assert run("index", str(clash), "--model", "tiny").returncode == 0
+    again = run("index", str(clash), "--model", "tiny", "--json")
+    assert json.loads(again.stdout)["unchanged"] == 2
+    out = run("query", "tone", "-k", "5", "--json", "--model", "tiny")
+    paths = {json.loads(line)["path"] for line in out.stdout.decode().splitlines()}
+    assert paths == {path_key(clash / NON_UTF8), path_key(clash / LOOKALIKE)}
+    gone = subprocess.run([os.fsencode(CLI), b"remove", os.fsencode(clash / NON_UTF8), b"--library",
+                           os.fsencode(lib)], capture_output=True, check=False)
+    assert gone.returncode == 0, gone.stderr
+    status = json.loads(run("status", "--json").stdout)
+    assert status["files"] == 1
