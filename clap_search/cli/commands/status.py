@@ -44,9 +44,11 @@ def status(
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Show files, segments, hours, failures, model, index type and sizes on disk.
+    """Show files, segments, hours, failures, model, index type and sizes on disk; check the index.
 
     Example: clap-search status --json
+
+    Example: clap-search status --check (verify the vector index against the database, repair it)
     """
     lib = open_library(library)
     d = lib.stats().to_json()
