@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from clap_search.audio import load_audio
+from clap_search.audio import AudioStream, load_audio
 from clap_search.catalog import file_path
 from clap_search.db import disk_path
 from clap_search.errors import AudioReadError, NotFoundError, OutsideLibraryError
@@ -127,15 +127,26 @@ class MediaFiles:
 
 
 def _transcode(path: Path, target: Path) -> None:
-    """Write `path` as 16-bit PCM WAV (atomically): channels and rate kept where libsndfile
-    reads it, else mono at 44.1 kHz through the engine's decoder."""
+    """Write `path` as 16-bit PCM WAV (atomically), block by block (a long file never sits in
+    memory): channels and rate kept where libsndfile reads it, else mono at 44.1 kHz through
+    the engine's decoder."""
     tmp = target.with_suffix(".tmp")
-    try:
-        with open(path, "rb") as f:  # a file object: libsndfile refuses paths over 1,024 bytes
-            data, rate = sf.read(f, dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError):
-        data, rate = load_audio(path, PREVIEW_FALLBACK_RATE)  # raises AudioReadError
-    sf.write(os.fsencode(tmp), data, rate, format="WAV", subtype="PCM_16")
+    with open(path, "rb") as raw:  # a file object: libsndfile refuses paths over 1,024 bytes
+        try:
+            src = sf.SoundFile(raw)
+        except (sf.LibsndfileError, RuntimeError):
+            src = None
+        if src is not None:
+            with src, sf.SoundFile(os.fsencode(tmp), "w", src.samplerate, src.channels,
+                                   subtype="PCM_16", format="WAV") as out:
+                for block in src.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
+                    out.write(block)
+        else:
+            with AudioStream(path, PREVIEW_FALLBACK_RATE) as stream, sf.SoundFile(  # AudioReadError
+                os.fsencode(tmp), "w", PREVIEW_FALLBACK_RATE, 1, subtype="PCM_16", format="WAV"
+            ) as out:
+                for block in stream.blocks():
+                    out.write(block)
     tmp.replace(target)
 
 
