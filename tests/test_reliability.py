@@ -183,6 +183,10 @@ def test_status_check_finds_and_repairs_a_corrupted_index(sounds, tmp_path, embe
     assert second["ok"] and second["index_segments"] == segments
     text = subprocess.run(cmd[:-1], capture_output=True, text=True, check=True).stdout
     assert "check: index and database agree" in text
+    (tmp_path / "lib" / "vectors.faiss").write_bytes(os.urandom(500))  # garbage
+    text = subprocess.run(cmd[:-1], capture_output=True, text=True, check=True).stdout
+    assert "unreadable" in text and "rebuilt the index from the database" in text
+    assert json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)["check"]["ok"]
 
 
 # 3.-6. every audio file gets a row; long paths; lying headers; capped work ----------------------
