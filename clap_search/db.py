@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
+# Format 2 (path_key): `\` doubled, non-UTF-8 bytes as `\xNN`. Format 1 wrote the escapes but not
+# the doubled backslash, so a file literally named `a\xe9.wav` and one with the byte 0xe9 shared a
+# row. Rows without a backslash read the same in both formats.
+PATH_FORMAT = 2
 
 
 class Base(DeclarativeBase):
@@ -103,6 +108,8 @@ class Meta(Base):
     dim: Mapped[int | None]
     index_type: Mapped[str] = mapped_column(default="flat")
     generation: Mapped[int] = mapped_column(default=0)
+    # How `files.path` and `roots.path` are written (see path_key); older libraries are migrated.
+    path_format: Mapped[int | None] = mapped_column(default=PATH_FORMAT)
 
 
 def open_engine(path: Path) -> Engine:
@@ -130,7 +137,11 @@ def open_engine(path: Path) -> Engine:
 
 
 # Columns added after the first release: (table, column, SQL type). create_all adds tables only.
-ADDED_COLUMNS = [("files", "audio_hash", "VARCHAR(64)"), ("files", "fingerprint", "BLOB")]
+ADDED_COLUMNS = [
+    ("files", "audio_hash", "VARCHAR(64)"),
+    ("files", "fingerprint", "BLOB"),
+    ("meta", "path_format", "INTEGER"),
+]
 
 
 def _add_missing_columns(engine: Engine) -> None:
@@ -138,17 +149,53 @@ def _add_missing_columns(engine: Engine) -> None:
     inspector = inspect(engine)
     for table, column, sql_type in ADDED_COLUMNS:
         if column not in {c["name"] for c in inspector.get_columns(table)}:
-            with engine.begin() as conn:
+            with engine.begin() as conn:  # one transaction: a crash leaves the old library whole
                 conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
                 if column.endswith("_hash"):
                     index = f"CREATE INDEX IF NOT EXISTS ix_{table}_{column} ON {table} ({column})"
                     conn.execute(text(index))
+                if column == "path_format":
+                    _migrate_paths(conn)
 
 
-def path_key(path: str | os.PathLike[str]) -> str:
-    """The absolute path as stored text; bytes that are not UTF-8 become `\\xNN` escapes."""
-    raw = os.fsencode(os.path.abspath(os.fspath(path)))
-    return raw.decode("utf-8", "backslashreplace")
+_ESCAPED = re.compile(rb"\\(\\|x[0-9a-f]{2})")
+
+
+def _migrate_paths(conn) -> None:  # noqa: ANN001 - a SQLAlchemy connection
+    """Rewrite format-1 paths that hold a backslash: keep the row when exactly one reading of it
+    exists on disk, else drop it (the next `index` adds the file again) and mark the index stale."""
+    dropped = False
+    for table in ("files", "roots"):
+        rows = conn.execute(text(f"SELECT id, path FROM {table} WHERE instr(path, '\\') > 0")).all()
+        for row_id, old in rows:
+            readings = {os.fsencode(old), re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m[1], 16)]),
+                                                 os.fsencode(old))}
+            real = [r for r in readings if os.path.lexists(r)]
+            if len(real) == 1:
+                conn.execute(text(f"UPDATE {table} SET path = :p WHERE id = :i"),
+                             {"p": path_key(os.fsdecode(real[0])), "i": row_id})
+            else:
+                conn.execute(text(f"DELETE FROM {table} WHERE id = :i"), {"i": row_id})
+                dropped = dropped or table == "files"
+    if dropped:
+        conn.execute(text("DELETE FROM segments WHERE file_id NOT IN (SELECT id FROM files)"))
+        conn.execute(text("UPDATE meta SET generation = generation + 1"))
+    conn.execute(text("UPDATE meta SET path_format = :f"), {"f": PATH_FORMAT})
+
+
+def path_key(path: str | os.PathLike[str] | bytes) -> str:
+    """The absolute path as stored text, losslessly: a backslash is doubled and a byte that is
+    not UTF-8 becomes `\\xNN`, so two different names never share a key (see disk_path)."""
+    raw = os.fsencode(os.path.abspath(os.fsdecode(path)))
+    return raw.replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
+
+
+def disk_path(key: str) -> str:
+    """The real path a stored key names (undoes path_key); odd bytes come back surrogate-escaped."""
+    if "\\" not in key:
+        return key
+    raw = _ESCAPED.sub(lambda m: b"\\" if m[1] == b"\\" else bytes([int(m[1][1:], 16)]), key.encode())
+    return os.fsdecode(raw)
 
 
 def under(key: str) -> ColumnElement[bool]:

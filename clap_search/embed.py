@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,11 +15,6 @@ from clap_search.factory import ModelIdentity, create_model, inference_precision
 from clap_search.model import CLAPModel
 
 log = logging.getLogger(__name__)
-
-# Long files are run through the conv tower in chunks with context on both sides, so memory
-# stays flat on multi-hour files; chunk edges sit at fixed offsets, so results never vary.
-CHUNK_SECONDS = 60.0
-MARGIN_SECONDS = 3.0
 
 
 @dataclass
@@ -82,39 +78,18 @@ class Embedder:
             self.model.audio_encoder.optimise_for_inference("float32")
         self.audio_ready = True
 
-    def _frames(self, wave: np.ndarray) -> torch.Tensor:
-        """Frame features of a whole file, (width, frames'), computed chunk by chunk."""
+    def embed_blocks(self, blocks: Iterable[np.ndarray]) -> Segments:
+        """Mono float32 blocks at `sample_rate` -> one L2-normalised vector per fixed window;
+        memory stays flat however long the file (see clap_search.streaming)."""
+        from clap_search.streaming import embed_blocks
+
         if not self.audio_ready:
             self._prepare_audio()
-        unit = self.cfg.audio.hop_length * self.cfg.audio.time_reduction
-        chunk = int(CHUNK_SECONDS * self.sample_rate) // unit * unit
-        margin = int(MARGIN_SECONDS * self.sample_rate) // unit * unit
-        x = torch.from_numpy(wave).to(self.device)
-        if len(wave) <= chunk + margin:
-            return self.model.audio_frames(x[None])[0]
-        parts = []
-        for start in range(0, len(wave), chunk):
-            lo = max(0, start - margin)
-            feats = self.model.audio_frames(x[lo : start + chunk + margin][None])[0]
-            skip = (start - lo) // unit
-            parts.append(feats[:, skip : skip + chunk // unit])
-        total = (len(wave) // self.cfg.audio.hop_length + 1) // self.cfg.audio.time_reduction
-        return torch.cat(parts, dim=1)[:, : max(total, 1)]
+        return embed_blocks(self, blocks)
 
-    @torch.inference_mode()
     def embed_wave(self, wave: np.ndarray) -> Segments:
         """Mono float32 at `sample_rate` -> one L2-normalised vector per fixed window."""
-        duration = len(wave) / self.sample_rate
-        frames = self._frames(np.ascontiguousarray(wave, dtype=np.float32))
-        n = frames.shape[1]
-        starts = window_starts(n, self.window_frames, self.hop_frames)
-        # Pool and project window by window: batch shape never changes what a window gets.
-        vecs = [self.model.project_audio(frames[:, s : s + self.window_frames][None])[0] for s in starts]
-        t0 = np.array(starts, dtype=np.float64) * self.frame_seconds
-        t1 = np.minimum(t0 + self.window_frames * self.frame_seconds, duration)
-        if len(starts) == 1:
-            t1[0] = duration
-        return Segments(t0, t1, torch.stack(vecs).float().cpu().numpy())
+        return self.embed_blocks([np.ascontiguousarray(wave, dtype=np.float32)])
 
     @torch.inference_mode()
     def embed_texts(self, texts: list[str], batch_size: int = 64) -> np.ndarray:

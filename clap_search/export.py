@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from clap_search.db import disk_path, path_key
 from clap_search.errors import NotFoundError, UsageError
 
 COPY, LINK = "copy", "link"
@@ -48,16 +49,16 @@ def place_files(rows: Sequence[dict[str, Any]], folder: str | os.PathLike[str], 
     dest.mkdir(parents=True, exist_ok=True)
     out = []
     for row in rows:
-        source = Path(row["path"])
+        source = Path(disk_path(row["path"]))
         if not source.is_file():
-            raise NotFoundError(f"{source} is gone from disk: re-run `clap-search index` on its folder")
+            raise NotFoundError(f"{row['path']} is gone from disk: re-run `clap-search index` on its folder")
         target = _target(dest, source, mode)
         if not os.path.lexists(target):
             if mode == LINK:
                 target.symlink_to(source.resolve())
             else:
                 shutil.copy2(source, target)
-        out.append({**row, "exported_to": str(target)})
+        out.append({**row, "exported_to": path_key(target)})
     return out
 
 

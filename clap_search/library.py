@@ -249,9 +249,21 @@ class Library:
         """Write the index for the current generation (call while holding the writer lock)."""
         if self._store is None:
             return
-        if self._store.needs_rebuild:
+        if self._store.needs_rebuild or len(self._store) != self.segment_count():
+            # the count guard: an index that disagrees with the DB is never saved as current
             self._store = self._rebuild_store()
         self._write_store(self.generation())
+
+    def segment_count(self) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.count(Segment.id))) or 0
+
+    def rebuild_index(self) -> None:
+        """Rebuild the FAISS index from the database and save it as current (takes the lock)."""
+        with self.writing():
+            self._store = self._rebuild_store()
+            self._write_store(self.generation())
+            self._loaded_mark = self._change_mark()
 
     def _write_store(self, generation: int) -> None:
         assert self._store is not None

@@ -137,6 +137,13 @@ class VectorStore:
         ids = present[order] if len(present) else np.zeros((len(q), 0), np.int64)
         return _pad(scores, ids, k)
 
+    def ids(self) -> np.ndarray:
+        """The live ids in the index (tombstones left out), sorted."""
+        held = faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        if self.hidden:
+            held = np.setdiff1d(held, _ids(self.hidden))
+        return np.sort(held)
+
     def reconstruct(self, ids: np.ndarray) -> np.ndarray:
         if not len(ids):
             return np.zeros((0, self.dim), np.float32)

@@ -10,14 +10,15 @@ from typing import Protocol
 
 from sqlalchemy import select
 
+from clap_search.audio import DEFAULT_MAX_SECONDS
 from clap_search.db import STATUS_OK, File, path_key, under
 from clap_search.embed import Embedder
 from clap_search.errors import NotFoundError
-from clap_search.library import Library
 from clap_search.indexer.decode import decode_all
 from clap_search.indexer.embed import embed_one
 from clap_search.indexer.scan import Candidate, scan
 from clap_search.indexer.write import FAILED, Writer
+from clap_search.library import Library
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def index_folder(
     progress: Progress | None = None,
     rebuild: bool = False,
     workers: int = 2,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
 ) -> IndexSummary:
     """Bring the library up to date with `root`; returns what changed."""
     t0 = time.monotonic()
@@ -105,7 +107,7 @@ def index_folder(
         writer = Writer(library)
         vanished = plan.vanished_by_hash()
         try:
-            _run(plan, vanished, embedder, writer, summary, progress, workers)
+            _run(plan, vanished, embedder, writer, summary, progress, workers, max_seconds)
             moved = set(plan.vanished_by_hash().values()) - set(vanished.values())
             gone = [i for i in plan.vanished if i not in moved]
             writer.remove_files(gone)
@@ -125,8 +127,10 @@ def _run(
     summary: IndexSummary,
     progress: Progress | None,
     workers: int,
+    max_seconds: float,
 ) -> None:
-    for item in decode_all(plan.todo, embedder.sample_rate, vanished, workers=workers):
+    decoded = decode_all(plan.todo, embedder.sample_rate, vanished, workers=workers, max_seconds=max_seconds)
+    for item in decoded:
         embed_one(embedder, item)
         outcome = writer.write(item)
         setattr(summary, outcome, getattr(summary, outcome) + 1)

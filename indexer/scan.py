@@ -9,7 +9,7 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from clap_search.audio import audio_extensions
+from clap_search.audio import audio_extensions, audio_suffix
 from clap_search.db import path_key
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,14 @@ def _candidate(path: str) -> Candidate:
     return Candidate(path, path_key(path), st.st_size, st.st_mtime)
 
 
+OUTSIDE = "symlink to a file outside the indexed folder: not indexed (the server would not play it)"
+
+
+def inside(real: str, real_root: str) -> bool:
+    """True when a real path lies in the real root folder (or is it)."""
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
 def _is_dir(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_dir(follow_symlinks=True)
@@ -66,12 +74,19 @@ def scan(
     extensions: set[str] | None = None,
     warn: Callable[[str], None] = log.warning,
 ) -> Iterator[Candidate]:
-    """Audio files under `root` (or `root` itself), in a stable order; folder loops are cut."""
+    """Audio files under `root` (or `root` itself), in a stable order; folder loops are cut.
+
+    Symlinks are followed only when their target stays inside the root: the server streams only
+    files inside the indexed folders, so the index holds nothing else. A file symlink out is
+    recorded as failed, a folder symlink out is skipped with a warning, and a folder symlink in
+    is skipped quietly (its target is scanned under its own path, once).
+    """
     exts = extensions or audio_extensions()
     top = os.path.abspath(os.fspath(root))
     if not os.path.isdir(top):
         yield _candidate(top)
         return
+    real_top = os.path.realpath(top)
     seen: set[tuple[int, int]] = set()
     stack = [top]
     while stack:
@@ -86,8 +101,15 @@ def scan(
         seen.add((st.st_dev, st.st_ino))
         subfolders = []
         for entry in _entries(folder, warn):
+            out = entry.is_symlink() and not inside(os.path.realpath(entry.path), real_top)
             if _is_dir(entry):
-                subfolders.append(entry.path)
-            elif os.path.splitext(entry.name)[1].lower() in exts:
-                yield _candidate(entry.path)
+                if out:
+                    warn(f"{path_key(entry.path)}: symlink to a folder outside the indexed folder: skipped")
+                elif not entry.is_symlink():  # a link inside the root: its target is scanned as itself
+                    subfolders.append(entry.path)
+            elif audio_suffix(entry.name) in exts:
+                if out and os.path.lexists(os.path.realpath(entry.path)):
+                    yield Candidate(entry.path, path_key(entry.path), 0, 0.0, OUTSIDE)
+                else:
+                    yield _candidate(entry.path)
         stack.extend(reversed(subfolders))

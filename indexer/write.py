@@ -10,8 +10,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from clap_search.db import STATUS_FAILED, STATUS_OK, File, Segment, vector_to_blob
-from clap_search.library import Library
 from clap_search.indexer.decode import Decoded
+from clap_search.library import Library
 
 ADDED, UPDATED, MOVED, FAILED = "added", "updated", "moved", "failed"
 
@@ -101,10 +101,14 @@ class Writer:
         """Commit, then mirror the committed change into the in-memory index."""
         self.session.commit()
         store = self.library.store
-        store.remove(self._removed)
-        if self._added:
-            ids = np.array([i for i, _ in self._added], dtype=np.int64)
-            store.add(ids, np.stack([v for _, v in self._added]))
+        # A segment added and dropped again in this batch (a file written twice) never reaches the
+        # index: removing first and adding after would leave ids in FAISS that the DB lacks.
+        removed = set(self._removed)
+        added = [(i, v) for i, v in self._added if i not in removed]
+        store.remove(removed - {i for i, _ in self._added})
+        if added:
+            ids = np.array([i for i, _ in added], dtype=np.int64)
+            store.add(ids, np.stack([v for _, v in added]))
         self._added, self._removed = [], []
         self._files, self._last = 0, time.monotonic()
 

@@ -16,9 +16,9 @@ import soundfile as sf
 
 from clap_search.embed import Embedder
 from clap_search.hostinfo import describe_machine
+from clap_search.indexer.pipeline import index_folder
 from clap_search.library import Library
 from clap_search.query import search_text
-from clap_search.indexer.pipeline import index_folder
 
 QUERIES = ["dog barking", "rain on a roof", "door slam", "car engine", "birds singing", "footsteps"]
 

@@ -20,7 +20,12 @@ import platformdirs
 from clap_search.embed import Embedder
 from clap_search.hostinfo import describe_machine
 from clap_search.training.data import read_manifest, read_zero_shot
-from clap_search.training.evaluate import per_class_accuracy, retrieval_metrics, topk_accuracy, zero_shot_scores
+from clap_search.training.evaluate import (
+    per_class_accuracy,
+    retrieval_metrics,
+    topk_accuracy,
+    zero_shot_scores,
+)
 
 
 def embed_clips(embedder: Embedder, clips) -> list[np.ndarray]:

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from clap_search.indexer.pipeline import index_folder
 from clap_search.library import Library
 from clap_search.server.app import create_app
 from clap_search.server.engine import Engine
 from clap_search.server.media import MediaFiles
-from clap_search.indexer.pipeline import index_folder
 
 pytestmark = pytest.mark.browser
 

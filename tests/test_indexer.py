@@ -13,9 +13,9 @@ import clap_search.store as store_module
 from clap_search.db import STATUS_OK, File, Segment, blob_to_vectors
 from clap_search.errors import LibraryLockedError, ModelMismatchError, NotFoundError
 from clap_search.factory import ModelIdentity
-from clap_search.library import Library
 from clap_search.indexer import decode
 from clap_search.indexer.pipeline import index_folder
+from clap_search.library import Library
 from tests.conftest import write_sound
 
 
@@ -23,17 +23,17 @@ from tests.conftest import write_sound
 def calls(monkeypatch, embedder):
     """Counts of decodes and embeddings done by the indexer."""
     counts = {"decode": 0, "embed": 0}
-    real_load, real_embed = decode.load_audio, embedder.embed_wave
+    real_open, real_embed = decode.AudioStream, embedder.embed_wave
 
     def load(*a, **kw):
         counts["decode"] += 1
-        return real_load(*a, **kw)
+        return real_open(*a, **kw)
 
     def embed(*a, **kw):
         counts["embed"] += 1
         return real_embed(*a, **kw)
 
-    monkeypatch.setattr(decode, "load_audio", load)
+    monkeypatch.setattr(decode, "AudioStream", load)
     monkeypatch.setattr(embedder, "embed_wave", embed)
     return counts
 

@@ -7,8 +7,8 @@ import pytest
 
 from clap_search.errors import AudioReadError, ModelMismatchError, NotFoundError, UsageError
 from clap_search.factory import ModelIdentity
-from clap_search.query import Filters, classify, search_text, similar
 from clap_search.indexer.pipeline import index_folder
+from clap_search.query import Filters, classify, search_text, similar
 from tests.conftest import write_sound
 
 

@@ -11,11 +11,11 @@ import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
+from clap_search.indexer.pipeline import index_folder
 from clap_search.library import Library
 from clap_search.server.app import create_app
 from clap_search.server.engine import Engine
 from clap_search.server.media import MediaFiles
-from clap_search.indexer.pipeline import index_folder
 from tests.conftest import write_sound
 
 LIMIT = 200_000
@@ -139,10 +139,13 @@ def test_missing_file_and_symlink_out(served, tmp_path, embedder):
     assert r.status_code == 404 and "gone from disk" in r.json()["error"]
     outside = write_sound(tmp_path / "outside" / "secret.wav", seconds=2.0)
     (sounds / "link.wav").symlink_to(outside)
-    index_folder(lib, sounds, embedder)
-    linked = search(client, k=20, folder=str(sounds))
-    link = next(h for h in linked if h["name"] == "link.wav")
-    r = client.get(link["audio_url"])
+    summary = index_folder(lib, sounds, embedder)  # a symlink out is not indexed...
+    assert [p for p, _ in summary.failures] == [str(sounds / "link.wav")]
+    # ...and a file swapped for one after indexing is refused when played
+    hit = search(client, k=1, ext="wav")[0]
+    os.remove(hit["path"])
+    os.symlink(outside, hit["path"])
+    r = client.get(hit["audio_url"])
     assert r.status_code == 403 and "outside the indexed folders" in r.json()["error"]
 
 

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from clap_search.indexer.noise import DecoderNoise
-
 from tests.conftest import write_sound
 from tests.test_cli_usage import clap_search
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from pydantic import Field
 
 from clap_search import catalog, duplicates, export, query
+from clap_search.db import disk_path
 from clap_search.filters import Filters
 from clap_search.server.engine import Engine, engine
 from clap_search.server.schemas import (
@@ -25,19 +27,29 @@ media_router = APIRouter(responses=ERRORS)  # type: ignore[arg-type]
 EngineDep = Annotated[Engine, Depends(engine)]
 K = Annotated[int, Query(ge=1, le=MAX_K, description="How many files to return.")]
 PerFile = Annotated[int, Query(ge=1, le=20, description="Hits (windows) per file.")]
+# Ids are SQLite integers: anything past int64 would overflow in the driver (a 500), so such an
+# id is refused here (422) like any other malformed one; an id in range that is unknown is a 404.
+MAX_ID = 2**63 - 1
+FileId = Annotated[int, Path(ge=1, le=MAX_ID, description="A library file id (from a hit).")]
+FileIdQuery = Annotated[int, Query(ge=1, le=MAX_ID, description="A library file id (from a hit).")]
+SampleRate = Annotated[int, Field(ge=1, le=10_000_000)]
 
 
 def filter_params(
-    folder: Annotated[str | None, Query(description="Only files under this folder (absolute).")] = None,
+    folder: Annotated[
+        str | None, Query(description="Only files under this folder, written as in results and /api/facets.")
+    ] = None,
     min_duration: Annotated[float | None, Query(ge=0, description="Seconds.")] = None,
     max_duration: Annotated[float | None, Query(ge=0, description="Seconds.")] = None,
     ext: Annotated[list[str], Query(description="File extensions, e.g. wav (repeat for several).")] = [],  # noqa: B006
     format: Annotated[list[str], Query(description="Formats as indexed, e.g. WAV, FLAC, MP3.")] = [],  # noqa: B006
-    sample_rate: Annotated[list[int], Query(description="Native sample rates in Hz.")] = [],  # noqa: B006
+    sample_rate: Annotated[list[SampleRate], Query(description="Native sample rates in Hz.")] = [],  # noqa: B006
     tag: Annotated[list[str], Query(description="Tags from `clap-search tag` (all must match).")] = [],  # noqa: B006
 ) -> Filters:
     """Metadata filters, applied before ranking so that k results come back when k exist."""
-    return Filters.build(folder, min_duration, max_duration, ext, format, sample_rate, tag)
+    # folders arrive as the library writes paths (a non-UTF-8 byte as \\xNN): back to the real one
+    under = disk_path(folder) if folder else None
+    return Filters.build(under, min_duration, max_duration, ext, format, sample_rate, tag)
 
 
 FiltersDep = Annotated[Filters, Depends(filter_params)]
@@ -75,7 +87,7 @@ def similar_file(
     request: Request,
     engine: EngineDep,
     filters: FiltersDep,
-    file_id: Annotated[int, Query(description="A library file id (from a hit).")],
+    file_id: FileIdQuery,
     k: K = 10,
 ) -> dict[str, Any]:
     """The files closest to a library file, from its stored vectors; the file itself is left out."""
@@ -115,7 +127,7 @@ def classify_upload(
 
 
 @router.get("/files/{file_id}", response_model=FileOut, summary="File metadata")
-def file_metadata(request: Request, engine: EngineDep, file_id: int) -> dict[str, Any]:
+def file_metadata(request: Request, engine: EngineDep, file_id: FileId) -> dict[str, Any]:
     """Path, duration, format, sample rate, status and tags of one library file."""
     with engine.use() as lib:
         return _urls(request, catalog.file_info(lib, file_id))
@@ -164,7 +176,7 @@ def export_report(
 
 
 @router.get("/waveform/{file_id}", name="waveform", response_model=PeaksOut, summary="Waveform peaks")
-def waveform(engine: EngineDep, file_id: int) -> JSONResponse:
+def waveform(engine: EngineDep, file_id: FileId) -> JSONResponse:
     """~200 peak values across the file, to draw a small waveform; cached."""
     with engine.use() as lib:
         duration = catalog.file_info(lib, file_id)["duration"]
@@ -174,7 +186,7 @@ def waveform(engine: EngineDep, file_id: int) -> JSONResponse:
 
 
 @media_router.get("/audio/{file_id:int}", name="audio", summary="Stream a library file (Range supported)")
-def audio(engine: EngineDep, file_id: int) -> FileResponse:
+def audio(engine: EngineDep, file_id: FileId) -> FileResponse:
     """The file's bytes by library id only; 206 partial content for Range requests. Formats that
     browsers cannot play (AIFF, WavPack, ...) come as a cached 16-bit WAV transcode."""
     path, kind = engine.media.playable(file_id)

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from clap_search.audio import load_audio
+from clap_search.audio import AudioStream, load_audio
 from clap_search.catalog import file_path
+from clap_search.db import disk_path
 from clap_search.errors import AudioReadError, NotFoundError, OutsideLibraryError
 from clap_search.library import Library
 
@@ -74,13 +75,13 @@ class MediaFiles:
         """Real paths of the indexed folders, re-read when the library changes."""
         generation = self.library.generation()
         if self._roots is None or self._roots[0] != generation:
-            self._roots = (generation, [os.path.realpath(r) for r in self.library.roots()])
+            self._roots = (generation, [os.path.realpath(disk_path(r)) for r in self.library.roots()])
         return self._roots[1]
 
     def path(self, file_id: int) -> Path:
         """The file's real path; refused unless it exists and lies inside an indexed folder."""
         stored = file_path(self.library, file_id)
-        real = os.path.realpath(stored)
+        real = os.path.realpath(disk_path(stored))
         if not _inside(real, self.real_roots()):
             raise OutsideLibraryError(f"file {file_id} points outside the indexed folders; it is not served")
         if not os.path.isfile(real):
@@ -126,14 +127,26 @@ class MediaFiles:
 
 
 def _transcode(path: Path, target: Path) -> None:
-    """Write `path` as 16-bit PCM WAV (atomically): channels and rate kept where libsndfile
-    reads it, else mono at 44.1 kHz through the engine's decoder."""
+    """Write `path` as 16-bit PCM WAV (atomically), block by block (a long file never sits in
+    memory): channels and rate kept where libsndfile reads it, else mono at 44.1 kHz through
+    the engine's decoder."""
     tmp = target.with_suffix(".tmp")
-    try:
-        data, rate = sf.read(os.fsencode(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError):
-        data, rate = load_audio(path, PREVIEW_FALLBACK_RATE)  # raises AudioReadError
-    sf.write(os.fsencode(tmp), data, rate, format="WAV", subtype="PCM_16")
+    with open(path, "rb") as raw:  # a file object: libsndfile refuses paths over 1,024 bytes
+        try:
+            src = sf.SoundFile(raw)
+        except (sf.LibsndfileError, RuntimeError):
+            src = None
+        if src is not None:
+            with src, sf.SoundFile(os.fsencode(tmp), "w", src.samplerate, src.channels,
+                                   subtype="PCM_16", format="WAV") as out:
+                for block in src.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
+                    out.write(block)
+        else:
+            with AudioStream(path, PREVIEW_FALLBACK_RATE) as stream, sf.SoundFile(  # AudioReadError
+                os.fsencode(tmp), "w", PREVIEW_FALLBACK_RATE, 1, subtype="PCM_16", format="WAV"
+            ) as out:
+                for block in stream.blocks():
+                    out.write(block)
     tmp.replace(target)
 
 
@@ -147,7 +160,7 @@ def _trim(folder: Path, keep: int) -> None:
 def compute_peaks(path: Path, n: int = PEAKS) -> list[float]:
     """Max |sample| in each of `n` equal slices, read block by block (long files stay cheap)."""
     try:
-        with sf.SoundFile(os.fsencode(path)) as f:
+        with open(path, "rb") as raw, sf.SoundFile(raw) as f:
             frames = f.frames
             if frames <= 0:
                 raise RuntimeError("unknown length")

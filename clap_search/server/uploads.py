@@ -85,7 +85,8 @@ def decode_upload(upload: UploadFile, sample_rate: int, max_bytes: int) -> np.nd
             raise UsageError("the uploaded file is empty: drop an audio file")
         try:
             wave, _ = load_audio(target, sample_rate)
-        except AudioReadError as exc:  # say which upload, not which temp file
-            reason = str(exc).replace(f"{target}: ", "")
+        except AudioReadError as exc:  # say which upload, never where the server keeps it
+            reason = str(exc).replace(f"{target}: ", "").replace(str(target), "the upload")
+            reason = reason.replace(tmp, "the upload folder")
             raise AudioReadError(f"the uploaded file {upload.filename or ''!r}: {reason}") from None
     return wave

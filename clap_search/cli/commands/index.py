@@ -78,6 +78,13 @@ def index(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Forget everything and re-embed with --model.")
     ] = False,
+    max_hours: Annotated[
+        float,
+        typer.Option(
+            "--max-hours", min=0.001, metavar="HOURS",
+            help="Longest file to index; longer ones are recorded as failed with the reason.",
+        ),
+    ] = 24.0,
     library: LibraryOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = DEFAULT_DEVICE,
@@ -104,7 +111,9 @@ def index(
         embedder = load_embedder(model, device, None if rebuild else lib)
     progress = RichProgress()
     with progress.bar:
-        summary = index_folder(lib, folder, embedder, progress=progress, rebuild=rebuild)
+        summary = index_folder(
+            lib, folder, embedder, progress=progress, rebuild=rebuild, max_seconds=max_hours * 3600
+        )
     if as_json:
         render.json_lines([_summary_json(summary)])
         return

@@ -35,17 +35,30 @@ def status(
     failures: Annotated[
         int, typer.Option("--failures", metavar="N", min=0, help="Failed files to list.")
     ] = 20,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Compare the ids in the vector index with the database; rebuild the index if they differ.",
+        ),
+    ] = False,
     library: LibraryOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Show files, segments, hours, failures, model, index type and sizes on disk.
+    """Show files, segments, hours, failures, model, index type and sizes on disk; check the index.
 
     \b
     Example: clap-search status --json
+    Example: clap-search status --check (verify the vector index against the database, repair it)
     """
     lib = open_library(library)
     d = lib.stats().to_json()
+    if check:
+        from clap_search.consistency import check_index
+
+        found = check_index(lib)
+        d["check"] = found.to_json()
     if as_json:
         render.json_lines([d])
         return
@@ -56,5 +69,7 @@ def status(
             f"the library is empty: add sounds with `clap-search index DIR --library {d['library']}`",
             markup=False,
         )
+    if check:
+        out.print(f"check: {found.summary()}", markup=False)
     for f in d["failures"][:failures]:
         out.print(f"failed: {f['path']}: {f['error']}", markup=False)
