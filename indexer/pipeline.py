@@ -14,6 +14,7 @@ from clap_search.db import STATUS_OK, File, path_key, under
 from clap_search.embed import Embedder
 from clap_search.errors import NotFoundError
 from clap_search.library import Library
+from clap_search.threads import plan_index_threads
 from clap_search.indexer.decode import decode_all
 from clap_search.indexer.embed import embed_one
 from clap_search.indexer.scan import Candidate, scan
@@ -85,9 +86,11 @@ def index_folder(
     embedder: Embedder,
     progress: Progress | None = None,
     rebuild: bool = False,
-    workers: int = 2,
+    workers: int | None = None,
 ) -> IndexSummary:
-    """Bring the library up to date with `root`; returns what changed."""
+    """Bring the library up to date with `root`; returns what changed.
+
+    `workers`: decode threads (default: clap_search.threads' plan for the cores available)."""
     t0 = time.monotonic()
     top = os.path.abspath(os.fspath(root))
     if not os.path.lexists(top):
@@ -105,7 +108,7 @@ def index_folder(
         writer = Writer(library)
         vanished = plan.vanished_by_hash()
         try:
-            _run(plan, vanished, embedder, writer, summary, progress, workers)
+            _run(plan, vanished, embedder, writer, summary, progress, workers or plan_index_threads().decode)
             moved = set(plan.vanished_by_hash().values()) - set(vanished.values())
             gone = [i for i in plan.vanished if i not in moved]
             writer.remove_files(gone)

@@ -20,7 +20,7 @@ from clap_search.cli.options import (
     TopKOpt,
     VerboseOpt,
     build_filters,
-    load_embedder,
+    load_text_embedder,
     open_library,
 )
 
@@ -66,7 +66,7 @@ def export(
         raise UsageError("nothing to do: give --to DIR and/or --csv FILE / --json-out FILE")
     filters = build_filters(folder, min_duration, max_duration, ext, tag)
     lib = open_library(library)
-    embedder = load_embedder(model, device, lib)
+    embedder = load_text_embedder(model, device, lib)  # a text query: no torch
     rows = describe_hits(lib, search_text(lib, embedder, text, k=k, filters=filters))
     out = render.stdout()
     if to is not None:

@@ -15,6 +15,7 @@ from clap_search.cli.options import (
     JsonOpt,
     LibraryOpt,
     ModelOpt,
+    ThreadsOpt,
     VerboseOpt,
     load_embedder,
     open_library,
@@ -75,6 +76,7 @@ def index(
     library: LibraryOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = "auto",
+    threads: ThreadsOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -85,14 +87,17 @@ def index(
     from clap_search.db import path_key
     from clap_search.errors import NotFoundError
     from clap_search.indexer.pipeline import index_folder
+    from clap_search.threads import limit_threads, plan_index_threads
 
     if not folder.exists():
         raise NotFoundError(f"no such file or folder: {path_key(folder)}")
+    plan = plan_index_threads(threads)
+    limit_threads(plan.compute)  # before the model and the index load: their pools start capped
     lib = open_library(library, create=True)
     embedder = load_embedder(model, device, None if rebuild else lib)
     progress = RichProgress()
     with progress.bar:
-        summary = index_folder(lib, folder, embedder, progress=progress, rebuild=rebuild)
+        summary = index_folder(lib, folder, embedder, progress=progress, rebuild=rebuild, workers=plan.decode)
     if as_json:
         render.json_lines([_summary_json(summary)])
         return
