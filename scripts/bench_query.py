@@ -5,8 +5,9 @@
 Indexes examples/sounds into a temporary library once, then runs the console script `--runs`
 times (a new process each time: imports, model and index loading, the query, the output) and
 prints the median and p95 wall time, the peak RSS of one query process, and what
-`python -X importtime` says the imports cost. `--exe` measures another install's console script
-(e.g. a checkout of an older version) against the same library.
+`python -X importtime` says the imports cost. `--exe A B` times other installs' console scripts
+(e.g. a checkout of an older version) against the same library, alternating run by run so that
+a machine whose load changes treats them alike.
 """
 
 from __future__ import annotations
@@ -46,18 +47,18 @@ def timed_run(cmd: list[str]) -> tuple[float, int]:
     return seconds, usage.ru_maxrss
 
 
-def import_costs(exe: str, args: list[str], top: int = 8) -> str:
-    """Total and the largest top-level packages from `python -X importtime` on one query."""
+def import_costs(exe: str, args: list[str], top: int = 9) -> str:
+    """Total import time of one query, and each top-level package's share (its modules' self times)."""
     python = Path(exe).read_text().splitlines()[0].removeprefix("#!").strip()
     run = subprocess.run([python, "-X", "importtime", exe, *args], capture_output=True, text=True, check=True)
     per_package: dict[str, int] = {}
     for line in run.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
-        _, cumulative, raw = line.removeprefix("import time:").split("|")
-        if cumulative.strip().isdigit() and not raw.startswith("  "):  # top-level imports only
-            package = raw.strip().split(".")[0]
-            per_package[package] = per_package.get(package, 0) + int(cumulative)
+        own, _, name = line.removeprefix("import time:").split("|")
+        if own.strip().isdigit():  # not the header line
+            package = name.strip().split(".")[0]
+            per_package[package] = per_package.get(package, 0) + int(own)
     total = sum(per_package.values())
     largest = sorted(per_package.items(), key=lambda kv: -kv[1])[:top]
     parts = ", ".join(f"{name} {us / 1e3:.0f}" for name, us in largest)
@@ -67,10 +68,10 @@ def import_costs(exe: str, args: list[str], top: int = 8) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=10)
-    ap.add_argument("--exe", default=None, help="the clap-search console script to time (default: this one)")
+    ap.add_argument("--exe", nargs="+", help="clap-search console scripts to time (default: this one)")
     ap.add_argument("--library", type=Path, help="query this library instead of indexing examples/sounds")
     args = ap.parse_args()
-    exe = args.exe or console_script()
+    exes = args.exe or [console_script()]
 
     with tempfile.TemporaryDirectory(prefix="clap-bench-query-") as tmp:
         lib = args.library or Path(tmp) / "lib"
@@ -78,17 +79,22 @@ def main() -> None:
             subprocess.run([console_script(), "index", str(EXAMPLES), "--library", str(lib), "--json"],
                            check=True, capture_output=True)
         base = ["--library", str(lib), "-k", "10"]
-        timed_run([exe, "query", "warm the page cache", *base])
+        for exe in exes:
+            timed_run([exe, "query", "warm the page cache", *base])
         print(f"machine: {describe_machine()}")
-        times, peaks = [], []
+        times: dict[str, list[float]] = {exe: [] for exe in exes}
+        peaks: dict[str, list[int]] = {exe: [] for exe in exes}
         for i in range(args.runs):
-            seconds, rss = timed_run([exe, "query", QUERIES[i % len(QUERIES)], *base])
-            times.append(seconds)
-            peaks.append(rss)
-        print(f"cold `{exe} query TEXT -k 10`, {args.runs} runs: median {statistics.median(times):.2f} s, "
-              f"p95 {float(np.percentile(times, 95)):.2f} s, min {min(times):.2f} s; "
-              f"peak RSS {max(peaks) / 1024:.0f} MiB")
-        print(import_costs(exe, ["query", QUERIES[0], *base]))
+            for exe in exes:
+                seconds, rss = timed_run([exe, "query", QUERIES[i % len(QUERIES)], *base])
+                times[exe].append(seconds)
+                peaks[exe].append(rss)
+        for exe in exes:
+            t = times[exe]
+            print(f"cold `{exe} query TEXT -k 10`, {args.runs} runs: median {statistics.median(t):.2f} s, "
+                  f"p95 {float(np.percentile(t, 95)):.2f} s, min {min(t):.2f} s; "
+                  f"peak RSS {max(peaks[exe]) / 1024:.0f} MiB")
+            print("  " + import_costs(exe, ["query", QUERIES[0], *base]))
         print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -60,6 +60,11 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _prepared(name: str, tensor: np.ndarray) -> np.ndarray:
+    linear = tensor.ndim == 2 and not name.startswith(_EMBEDDINGS)
+    return np.array(tensor.T if linear else tensor, dtype=np.float32, order="C")
+
+
 class NumpyTextTower:
     """Token ids and attention mask -> L2-normalised joint-space vectors, like CLAPModel.encode_text."""
 
@@ -73,12 +78,13 @@ class NumpyTextTower:
         word = _EMBEDDINGS + "word_embeddings.weight"
         # fp16 checkpoints are upcast once, as torch's load does; the big word table stays as
         # stored and only the rows a query uses are upcast (exactly: fp16 -> fp32 is lossless).
-        self.w = {n: weights[n] if n == word else np.asarray(weights[n], dtype=np.float32)
-                  for n in names}
-        self.word = self.w[word]
+        # Linear weights are stored transposed, (in, out) in C order: BLAS reads them twice as
+        # fast as a transposed view.
+        self.w = {n: _prepared(n, weights[n]) for n in names if n != word}
+        self.word = weights[word]
 
     def _linear(self, x: np.ndarray, name: str, bias: bool = True) -> np.ndarray:
-        out = x @ self.w[name + ".weight"].T
+        out = x @ self.w[name + ".weight"]
         return out + self.w[name + ".bias"] if bias else out
 
     def _norm(self, x: np.ndarray, name: str, eps: float = LAYER_NORM_EPS) -> np.ndarray:
