@@ -100,15 +100,16 @@ def run_once(folder: Path, root: Path, embedder: Embedder, text: object, plan: T
     summary = index_folder(lib, folder, embedder, workers=plan.decode)
     cpu = cpu_seconds() - cpu0
     rate = summary.audio_seconds / summary.seconds
+    segments = len(lib.store)
     torch_q = warm_latency(lib, embedder, queries)
     limit_threads(1)  # what `clap-search query` runs with
     numpy_q = warm_latency(lib, text, queries)
     lib.close()
     return (f"{plan.compute} compute + {plan.decode} decode threads: {summary.added} files "
             f"({summary.failed} failed), {summary.audio_seconds:.0f} s of audio in {summary.seconds:.1f} s "
-            f"= {rate:.0f}x real time, {cpu:.1f} CPU-s; warm query median / p95: torch tower with "
-            f"{plan.compute} threads {torch_q[0] * 1e3:.1f} / {torch_q[1] * 1e3:.1f} ms, numpy tower "
-            f"with 1 thread {numpy_q[0] * 1e3:.1f} / {numpy_q[1] * 1e3:.1f} ms")
+            f"= {rate:.0f}x real time, {cpu:.1f} CPU-s; warm query ({segments} segments) median / p95: "
+            f"torch tower with {plan.compute} threads {torch_q[0] * 1e3:.1f} / {torch_q[1] * 1e3:.1f} ms, "
+            f"numpy tower with 1 thread {numpy_q[0] * 1e3:.1f} / {numpy_q[1] * 1e3:.1f} ms")
 
 
 def main() -> None:
@@ -152,7 +153,7 @@ def main() -> None:
                     before = os.getloadavg()[0]
                     line = run_once(folder, Path(tmp) / f"lib{n}", embedder, text, parse_plan(spec),
                                     args.queries)
-                    print(f"[{'idle' if not load else f'{load} busy processes'}, "
+                    print(f"[{'no burner' if not load else f'{load} burners'}, "
                           f"load average {before:.1f} before] {line}", flush=True)
 
 

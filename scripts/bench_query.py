@@ -65,6 +65,18 @@ def import_costs(exe: str, args: list[str], top: int = 9) -> str:
     return f"imports {total / 1e6:.2f} s in all; largest (ms): {parts}"
 
 
+def tower_agreement(model: str) -> str:
+    """How far the numpy text tower (what `query` runs) is from the torch one, on QUERIES."""
+    from clap_search.embed import Embedder  # torch, in this process only, after the timings
+    from clap_search.text_embed import load_text_embedder
+
+    ours = load_text_embedder(model).embed_texts(QUERIES)
+    ref = Embedder.load(model, device="cpu").embed_texts(QUERIES)
+    cosine = (ours * ref).sum(axis=1) / np.linalg.norm(ours, axis=1) / np.linalg.norm(ref, axis=1)
+    return (f"numpy text tower against torch ({model}, {len(QUERIES)} texts): max abs difference "
+            f"{np.abs(ours - ref).max():.1e}, min cosine {cosine.min():.7f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=10)
@@ -96,6 +108,7 @@ def main() -> None:
                   f"peak RSS {max(peaks[exe]) / 1024:.0f} MiB")
             print("  " + import_costs(exe, ["query", QUERIES[0], *base]))
         print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(tower_agreement("default"))
 
 
 if __name__ == "__main__":
