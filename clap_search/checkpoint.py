@@ -13,8 +13,9 @@ from safetensors.torch import save_file
 from clap_search.config import ModelConfig
 from clap_search.errors import CheckpointError
 from clap_search.model import CLAPModel
+from clap_search.weights import FORMAT, read_metadata
 
-FORMAT = "clap-search/1"
+__all__ = ["FORMAT", "load_checkpoint", "read_metadata", "save_checkpoint", "weights_digest"]
 
 
 def weights_digest(state: dict[str, torch.Tensor]) -> str:
@@ -42,17 +43,6 @@ def save_checkpoint(
     save_file(state, str(tmp), metadata=meta)
     tmp.replace(path)
     return digest
-
-
-def read_metadata(path: str | Path) -> dict[str, str]:
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
-    except Exception as exc:  # safetensors raises its own untyped errors on bad headers
-        raise CheckpointError(f"cannot read checkpoint {path}: {exc}") from exc
-    if meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not a clap-search checkpoint (no '{FORMAT}' header)")
-    return meta
 
 
 def load_checkpoint(path: str | Path) -> tuple[CLAPModel, str]:

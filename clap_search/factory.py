@@ -7,13 +7,18 @@ import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-
-from clap_search.checkpoint import load_checkpoint
-from clap_search.config import CONFIGS
+from clap_search.config import CONFIGS, ModelConfig
 from clap_search.errors import UnknownModelError, UsageError
-from clap_search.model import CLAPModel
+
+# torch is imported inside the functions that build torch models: a text query runs the numpy
+# tower (create_text_tower) and must not pay torch's import (tests/test_cold_query.py).
+if TYPE_CHECKING:
+    import torch
+
+    from clap_search.encoders.bert_numpy import NumpyTextTower
+    from clap_search.model import CLAPModel
 
 DEFAULT_MODEL = "default"
 # Random models are only for tests and trying the engine; they are seeded so runs agree.
@@ -34,6 +39,8 @@ def bundled_checkpoint(name: str = DEFAULT_MODEL) -> Path:
 
 
 def resolve_device(device: str) -> torch.device:
+    import torch
+
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device not in ("cpu", "cuda"):
@@ -54,6 +61,8 @@ def inference_precision(device: torch.device, calibrated: bool) -> str:
     where the CPU multiplies it in hardware (AMX: ~3x); else float32. Window vectors stay within
     a few 1e-3 cosine of float32 either way. CLAP_SEARCH_PRECISION=float32|bfloat16|int8 forces it.
     """
+    import torch
+
     from clap_search.encoders.int8 import quantized_engine
 
     forced = os.environ.get("CLAP_SEARCH_PRECISION", "").strip().lower()
@@ -123,12 +132,16 @@ def create_model(
     name: str = DEFAULT_MODEL, checkpoint: str | Path | None = None, device: str = "cpu"
 ) -> tuple[CLAPModel, ModelIdentity]:
     """A model by bundled name, by random config name, or from a checkpoint file, in eval mode."""
+    import torch
+
+    from clap_search.checkpoint import load_checkpoint
+    from clap_search.model import CLAPModel
+
     dev = resolve_device(device)
     path = checkpoint_path(name, checkpoint)
     if path is not None:
         model, version = load_checkpoint(path)
-        label = name if name and not name.endswith(".safetensors") and "/" not in name else model.cfg.name
-        identity = ModelIdentity(label, version, model.cfg.embed_dim)
+        identity = ModelIdentity(_label(name, model.cfg), version, model.cfg.embed_dim)
     elif name in RANDOM_MODELS:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
@@ -139,3 +152,28 @@ def create_model(
         hint = " (the default model is not bundled in this install)" if name == DEFAULT_MODEL else ""
         raise UnknownModelError(f"unknown model '{name}'{hint}: use one of {known} or a .safetensors path")
     return model.to(dev).eval(), identity
+
+
+def _label(name: str, cfg: ModelConfig) -> str:
+    """The name a library records: the bundled name, or the config's name for a checkpoint path."""
+    return name if name and not name.endswith(".safetensors") and "/" not in name else cfg.name
+
+
+def create_text_tower(name: str = DEFAULT_MODEL) -> tuple[NumpyTextTower, ModelIdentity] | None:
+    """The text tower and projection alone, in numpy, for text queries (no torch import).
+
+    None where only the torch model can answer: the random test configs (their weights come
+    from torch's seeded initialisation) and checkpoints whose text tower has another layout."""
+    from clap_search.encoders.bert_numpy import PREFIXES, NumpyTextTower
+    from clap_search.weights import read_arrays, read_metadata
+
+    path = checkpoint_path(name)
+    if path is None:
+        return None
+    meta = read_metadata(path)
+    cfg = ModelConfig.from_json(meta["config"])
+    try:
+        tower = NumpyTextTower(cfg, read_arrays(path, PREFIXES))
+    except ValueError:
+        return None
+    return tower, ModelIdentity(_label(name, cfg), meta["version"], cfg.embed_dim)

@@ -6,18 +6,21 @@ import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clap_search.audio import load_audio
 from clap_search.db import STATUS_OK, File, Segment, blob_to_vectors, path_key
-from clap_search.embed import Embedder
 from clap_search.errors import AudioReadError, NotFoundError, UsageError
 from clap_search.filters import Filters, allowed_segments
 from clap_search.library import Library
+
+# A text query needs neither torch nor a decoder: those load only where audio is embedded.
+if TYPE_CHECKING:
+    from clap_search.embed import Embedder
+    from clap_search.text_embed import TextEmbedder
 
 __all__ = ["Classification", "Filters", "Hit", "classify", "search_text", "search_vectors", "similar"]
 
@@ -156,7 +159,7 @@ def search_vectors(
 
 def search_text(
     library: Library,
-    embedder: Embedder,
+    embedder: Embedder | TextEmbedder,
     text: str,
     k: int = 10,
     per_file: int = 1,
@@ -182,6 +185,8 @@ def _indexed_vectors(library: Library, path: Path) -> tuple[int, np.ndarray] | N
 
 def audio_vectors(embedder: Embedder, path: str | os.PathLike[str]) -> np.ndarray:
     """Decode and embed a file that is not (or not currently) in the library."""
+    from clap_search.audio import load_audio
+
     p = Path(path)
     if not p.exists():
         raise NotFoundError(f"no such file: {path_key(p)}")

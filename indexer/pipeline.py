@@ -19,6 +19,7 @@ from clap_search.indexer.embed import embed_one
 from clap_search.indexer.scan import Candidate, scan
 from clap_search.indexer.write import FAILED, Writer
 from clap_search.library import Library
+from clap_search.threads import plan_index_threads
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +87,12 @@ def index_folder(
     embedder: Embedder,
     progress: Progress | None = None,
     rebuild: bool = False,
-    workers: int = 2,
+    workers: int | None = None,
     max_seconds: float = DEFAULT_MAX_SECONDS,
 ) -> IndexSummary:
-    """Bring the library up to date with `root`; returns what changed."""
+    """Bring the library up to date with `root`; returns what changed.
+
+    `workers`: decode threads (default: clap_search.threads' plan for the cores available)."""
     t0 = time.monotonic()
     top = os.path.abspath(os.fspath(root))
     if not os.path.lexists(top):
@@ -107,7 +110,8 @@ def index_folder(
         writer = Writer(library)
         vanished = plan.vanished_by_hash()
         try:
-            _run(plan, vanished, embedder, writer, summary, progress, workers, max_seconds)
+            decoders = workers or plan_index_threads().decode
+            _run(plan, vanished, embedder, writer, summary, progress, decoders, max_seconds)
             moved = set(plan.vanished_by_hash().values()) - set(vanished.values())
             gone = [i for i in plan.vanished if i not in moved]
             writer.remove_files(gone)

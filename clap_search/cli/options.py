@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from clap_search.embed import Embedder
     from clap_search.filters import Filters
     from clap_search.library import Library
+    from clap_search.text_embed import TextEmbedder
 
 LibraryOpt = Annotated[
     Path | None,
@@ -67,13 +68,27 @@ def require_sounds(lib: Library) -> None:
             )
 
 
-def load_embedder(model: str | None, device: str, library: Library | None = None) -> Embedder:
+def model_name(model: str | None, library: Library | None) -> str:
     """The model asked for, else the one the library was built with, else the default."""
-    from clap_search.embed import Embedder
     from clap_search.factory import DEFAULT_MODEL
 
     recorded = library.model() if library is not None else None
-    return Embedder.load(model or (recorded.name if recorded else DEFAULT_MODEL), device=device)
+    return model or (recorded.name if recorded else DEFAULT_MODEL)
+
+
+def load_embedder(model: str | None, device: str, library: Library | None = None) -> Embedder:
+    from clap_search.embed import Embedder
+
+    return Embedder.load(model_name(model, library), device=device)
+
+
+def load_text_embedder(
+    model: str | None, device: str, library: Library | None = None
+) -> Embedder | TextEmbedder:
+    """A text query's encoder: the numpy text tower where the model has one (torch never loads)."""
+    from clap_search.text_embed import load_text_embedder as load
+
+    return load(model_name(model, library), device=device)
 
 
 FolderOpt = Annotated[
@@ -158,3 +173,15 @@ def read_labels(labels: str | None, labels_file: Path | None) -> list[str]:
     if labels is None:
         raise UsageError('no labels: give --labels "dog,cat,rain" or --labels-file FILE')
     return labels.split(",")
+
+
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        metavar="N",
+        min=1,
+        help="Threads for decoding and the model together (default: the cores this process may use).",
+        show_default=False,
+    ),
+]

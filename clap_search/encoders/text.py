@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import NamedTuple
 
 import torch
-from tokenizers import BertWordPieceTokenizer
 from torch import nn
 
 from clap_search.config import TextConfig
 from clap_search.encoders.bert import Bert
+from clap_search.encoders.tokenizer import WordPiece, vocab_file
 
 
 class Tokens(NamedTuple):
@@ -18,26 +17,16 @@ class Tokens(NamedTuple):
     attention_mask: torch.Tensor  # (batch, tokens) int64, 0 on padding
 
 
-class Tokenizer:
-    """Uncased BERT WordPiece over the vocabulary shipped with the package (no hub access):
-    the same normalisation, splitting and [CLS] ... [SEP] framing as BERT's own tokenizer."""
-
-    def __init__(self, vocab: str) -> None:
-        self.backend = BertWordPieceTokenizer(vocab, lowercase=True)
-        self.backend.enable_padding(pad_id=0, pad_token="[PAD]")
+class Tokenizer(WordPiece):
+    """The WordPiece tokenizer with torch tensors out, for the torch towers."""
 
     def __call__(self, texts: list[str], max_length: int) -> Tokens:
-        self.backend.enable_truncation(max_length)
-        batch = self.backend.encode_batch(texts)
-        ids = torch.tensor([e.ids for e in batch], dtype=torch.long)
-        mask = torch.tensor([e.attention_mask for e in batch], dtype=torch.long)
-        return Tokens(ids, mask)
+        ids, mask = self.encode(texts, max_length)
+        return Tokens(torch.from_numpy(ids), torch.from_numpy(mask))
 
 
 def load_tokenizer() -> Tokenizer:
-    vocab = resources.files("clap_search") / "assets" / "vocab.txt"
-    with resources.as_file(vocab) as path:
-        return Tokenizer(str(path))
+    return Tokenizer(vocab_file())
 
 
 class TextEncoder(nn.Module):

@@ -15,6 +15,7 @@ from clap_search.factory import DEFAULT_MODEL
 from clap_search.library import Library
 from clap_search.server.media import MediaFiles
 from clap_search.server.uploads import DEFAULT_MAX_UPLOAD_BYTES
+from clap_search.threads import limit_threads
 
 
 @dataclass
@@ -42,6 +43,9 @@ def load_engine(
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
 ) -> Engine:
     """Open the library and load its model once (fails early on a model mismatch)."""
+    # Requests take the lock one at a time and each is one query: a second compute thread
+    # would only wait on the first (README, Benchmarks: warm queries under load).
+    limit_threads(1)
     library = Library.open(library_dir)
     recorded = library.model()
     embedder = Embedder.load(model_name or (recorded.name if recorded else DEFAULT_MODEL), device=device)

@@ -21,7 +21,7 @@ from clap_search.cli.options import (
     TopKOpt,
     VerboseOpt,
     build_filters,
-    load_embedder,
+    load_text_embedder,
     open_library,
     require_sounds,
 )
@@ -74,7 +74,7 @@ def export(
         raise UsageError("nothing to do: give --to DIR and/or --csv FILE / --json-out FILE")
     filters = build_filters(folder, min_duration, max_duration, ext, tag)
     lib = open_library(library)
-    embedder = load_embedder(model, device, lib)
+    embedder = load_text_embedder(model, device, lib)  # a text query: no torch
     rows = describe_hits(lib, search_text(lib, embedder, text, k=k, filters=filters))
     if not rows:
         require_sounds(lib)

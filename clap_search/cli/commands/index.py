@@ -16,6 +16,7 @@ from clap_search.cli.options import (
     JsonOpt,
     LibraryOpt,
     ModelOpt,
+    ThreadsOpt,
     VerboseOpt,
     load_embedder,
     open_library,
@@ -88,6 +89,7 @@ def index(
     library: LibraryOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = DEFAULT_DEVICE,
+    threads: ThreadsOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -99,9 +101,12 @@ def index(
     from clap_search.db import path_key
     from clap_search.errors import LibraryNotFoundError, NotFoundError
     from clap_search.indexer.pipeline import index_folder
+    from clap_search.threads import limit_threads, plan_index_threads
 
     if not folder.exists():
         raise NotFoundError(f"no such file or folder: {path_key(folder)}")
+    plan = plan_index_threads(threads)
+    limit_threads(plan.compute)  # before the model and the index load: their pools start capped
     try:
         lib = open_library(library)
     except LibraryNotFoundError:  # create it only once the model loads: a failed run leaves nothing
@@ -112,7 +117,8 @@ def index(
     progress = RichProgress()
     with progress.bar:
         summary = index_folder(
-            lib, folder, embedder, progress=progress, rebuild=rebuild, max_seconds=max_hours * 3600
+            lib, folder, embedder, progress=progress, rebuild=rebuild,
+            workers=plan.decode, max_seconds=max_hours * 3600,
         )
     if as_json:
         render.json_lines([_summary_json(summary)])

@@ -21,7 +21,7 @@ from clap_search.cli.options import (
     TopKOpt,
     VerboseOpt,
     build_filters,
-    load_embedder,
+    load_text_embedder,
     open_library,
     require_sounds,
 )
@@ -55,12 +55,14 @@ def query(
     from clap_search.catalog import describe_hits
     from clap_search.errors import UsageError
     from clap_search.query import search_text
+    from clap_search.threads import limit_threads
 
+    limit_threads(1)  # one query: extra threads only wait on each other (README, Benchmarks)
     if not text.strip():
         raise UsageError('empty query: describe a sound, e.g. clap-search query "dog barking in rain"')
     filters = build_filters(folder, min_duration, max_duration, ext, tag)
     lib = open_library(library)
-    embedder = load_embedder(model, device, lib)
+    embedder = load_text_embedder(model, device, lib)
     hits = search_text(lib, embedder, text, k=k, per_file=per_file, filters=filters)
     if not hits:
         require_sounds(lib)
