@@ -54,7 +54,9 @@ class Embedder:
         self.tokenizer = load_tokenizer()
         a = self.cfg.audio
         self.frame_seconds = a.hop_length * a.time_reduction / a.sample_rate
-        self.window_frames = max(1, round(self.cfg.window_seconds / self.frame_seconds))
+        # A window has exactly the feature frames a clip of window_seconds gets on its own.
+        self.window_samples = round(self.cfg.window_seconds * a.sample_rate)
+        self.window_frames = max(1, (self.window_samples // a.hop_length + 1) // a.time_reduction)
         self.hop_frames = max(1, round(self.cfg.hop_seconds / self.frame_seconds))
 
     @classmethod
@@ -105,6 +107,9 @@ class Embedder:
     def embed_wave(self, wave: np.ndarray) -> Segments:
         """Mono float32 at `sample_rate` -> one L2-normalised vector per fixed window."""
         duration = len(wave) / self.sample_rate
+        if self.cfg.short_clip == "repeat" and 0 < len(wave) < self.window_samples:
+            # loop a short clip to one window, as the reference libraries do ("repeatpad")
+            wave = np.tile(wave, -(-self.window_samples // len(wave)))[: self.window_samples]
         frames = self._frames(np.ascontiguousarray(wave, dtype=np.float32))
         n = frames.shape[1]
         starts = window_starts(n, self.window_frames, self.hop_frames)

@@ -49,3 +49,7 @@ class OutsideLibraryError(ClapSearchError):
 
 class UploadTooLargeError(ClapSearchError):
     """An uploaded clip over the server's size limit."""
+
+
+class DownloadError(ClapSearchError):
+    """A published model that cannot be downloaded here (offline, hub error, missing client)."""

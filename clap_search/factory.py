@@ -74,23 +74,36 @@ def inference_precision(device: torch.device, calibrated: bool) -> str:
 
 
 def available_models() -> list[str]:
+    from clap_search.families.store import stored_models
+
     folder = bundled_checkpoint().parent.parent
-    if not folder.is_dir():
-        return list(RANDOM_MODELS)
-    bundled = [p.name for p in folder.iterdir() if (p / "model.safetensors").exists()]
-    return sorted(bundled) + list(RANDOM_MODELS)
+    bundled = [p.name for p in folder.iterdir() if (p / "model.safetensors").exists()] if folder.is_dir() else []
+    return sorted(bundled) + list(RANDOM_MODELS) + [m.name for m in stored_models()]
+
+
+def named_checkpoint(name: str) -> Path | None:
+    """A bundled model, else one in the per-user store (`clap-search models`), by name."""
+    from clap_search.families.store import cached_checkpoint
+
+    if bundled_checkpoint(name).is_file():
+        return bundled_checkpoint(name)
+    return cached_checkpoint(name)
 
 
 def checkpoint_path(name: str, checkpoint: str | Path | None = None) -> Path | None:
     """The checkpoint file behind a model name or path; None for the random test configs."""
     if checkpoint:
         return Path(checkpoint)
+    named = named_checkpoint(name)
+    if named is not None:
+        return named
     if name.endswith(".safetensors") or "/" in name or Path(name).is_file():
         path = Path(name).expanduser()
         if not path.is_file():
-            raise UnknownModelError(f"model checkpoint not found: {path}")
+            raise UnknownModelError(f"model checkpoint not found: {path} (`clap-search models` lists the "
+                                    "models known here)")
         return path
-    return bundled_checkpoint(name) if bundled_checkpoint(name).is_file() else None
+    return None
 
 
 def calibration_path(checkpoint: Path) -> Path:
@@ -127,7 +140,7 @@ def create_model(
     path = checkpoint_path(name, checkpoint)
     if path is not None:
         model, version = load_checkpoint(path)
-        label = name if name and not name.endswith(".safetensors") and "/" not in name else model.cfg.name
+        label = name if not checkpoint and named_checkpoint(name) is not None else model.cfg.name
         identity = ModelIdentity(label, version, model.cfg.embed_dim)
     elif name in RANDOM_MODELS:
         with torch.random.fork_rng(devices=[]):
@@ -137,5 +150,6 @@ def create_model(
     else:
         known = ", ".join(available_models())
         hint = " (the default model is not bundled in this install)" if name == DEFAULT_MODEL else ""
-        raise UnknownModelError(f"unknown model '{name}'{hint}: use one of {known} or a .safetensors path")
+        raise UnknownModelError(f"unknown model '{name}'{hint}: use one of {known} or a .safetensors path "
+                                "(`clap-search models` lists published ones to pull or import)")
     return model.to(dev).eval(), identity
