@@ -4,7 +4,12 @@ exactly as `CLAP_weights_2022.pth` is laid out (tests/msclap_reference.py builds
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -143,3 +148,113 @@ def test_a_fresh_paper_config_has_librosas_filters() -> None:
     a = CONFIGS["paper-cnn14-bert"].audio
     expected = librosa.filters.mel(sr=a.sample_rate, n_fft=a.n_fft, n_mels=a.n_mels, fmin=a.f_min, fmax=a.f_max).T
     np.testing.assert_allclose(slaney_mel_filters(a).numpy(), expected, atol=1e-7)
+
+
+# --- `clap-search models`: list, import, pull (through the installed console script) ---
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "clap-search"
+    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **env})
+
+
+@pytest.fixture(scope="module")
+def imported(official_file: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """`clap-search models import` through the console script; the environment that finds it."""
+    env = {"CLAP_SEARCH_MODELS": str(tmp_path_factory.mktemp("cli-models")), "CLAP_SEARCH_PRECISION": "float32"}
+    done = run_cli("models", "import", official_file, "--name", "paper-clap", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "imported paper-clap (msclap-2022" in done.stdout
+    return env
+
+
+def test_models_lists_imported_and_published_ones(imported: dict[str, str]) -> None:
+    listed = [json.loads(line) for line in run_cli("models", "--json", env=imported).stdout.splitlines()]
+    row = next(r for r in listed if r["name"] == "paper-clap")
+    assert row["kind"] == "local" and row["family"] == "msclap-2022" and row["present"] and row["dim"] == 1024
+    paper = next(r for r in listed if r["name"] == "msclap-2022")
+    assert not paper["present"] and paper["licence"] == "MS-PL" and paper["esc50"] == 82.6
+    assert {r["name"] for r in listed} >= {"default", "tiny", "laion-clap-630k", "laion/larger_clap_general"}
+    table = run_cli("models", env={**imported, "COLUMNS": "150"}).stdout
+    assert "paper-clap" in table and "MS-PL" in table and "82.6 %" in table
+
+
+@pytest.mark.slow  # three console-script runs of a CNN14: ~40 s here
+def test_an_imported_checkpoint_serves_every_command_by_name(imported: dict[str, str], tmp_path: Path) -> None:
+    env = imported
+    sounds = tmp_path / "sounds"
+    sounds.mkdir()
+    import soundfile as sf
+
+    sf.write(sounds / "a.wav", clip(2.0), SR)
+    sf.write(sounds / "b.wav", clip(6.0, seed=3), SR)
+    lib = tmp_path / "lib"
+    assert run_cli("index", sounds, "--library", lib, "--model", "paper-clap", env=env).returncode == 0
+    status = json.loads(run_cli("status", "--library", lib, "--json", env=env).stdout)
+    assert status["model"]["name"] == "paper-clap" and status["model"]["dim"] == 1024
+    assert status["segments"] == 3  # 2 s: one repeat-padded window; 6 s: two 5 s windows
+    hits = run_cli("query", "a dog barking", "--library", lib, "--json", env=env)
+    assert hits.returncode == 0, hits.stderr
+    assert {Path(json.loads(line)["path"]).name for line in hits.stdout.splitlines()} == {"a.wav", "b.wav"}
+
+
+def test_pull_offline_fails_at_once_with_the_way_out(tmp_path: Path) -> None:
+    env = {"CLAP_SEARCH_MODELS": str(tmp_path / "models"), "HF_HUB_OFFLINE": "1"}
+    done = run_cli("models", "pull", "msclap-2022", env=env)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert done.returncode == 1 and len(errors) == 1 and "Traceback" not in done.stderr
+    assert "--from FILE" in errors[0] and "CLAP_weights_2022.pth" in errors[0]
+
+
+def test_pull_without_network_sets_offline_mode_instead_of_waiting(monkeypatch, tmp_path) -> None:
+    from clap_search.errors import DownloadError
+    from clap_search.families import published
+
+    monkeypatch.setenv("CLAP_SEARCH_MODELS", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")  # (restored afterwards: pull sets it to 1)
+    monkeypatch.setattr(published, "_reachable", lambda host, port, seconds: False)
+    with pytest.raises(DownloadError, match="cannot be reached: download https://huggingface.co/microsoft/msclap"):
+        published.pull("msclap-2022")
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+def test_pull_downloads_the_pinned_file_into_the_cache_and_converts_it(monkeypatch, tmp_path, official_file):
+    import huggingface_hub
+
+    from clap_search.families import published
+    from clap_search.families.store import cached_checkpoint
+
+    calls = []
+
+    def fake_download(repo_id, filename, revision=None, cache_dir=None, **kw):  # the hub client's boundary
+        calls.append((repo_id, filename, revision))
+        target = Path(cache_dir) / "blobs" / filename
+        target.parent.mkdir(parents=True)
+        shutil.copy(official_file, target)
+        return str(target)
+
+    monkeypatch.setenv("CLAP_SEARCH_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(published, "_reachable", lambda host, port, seconds: True)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    done = published.pull("msclap-2022")
+    assert calls == [("microsoft/msclap", "CLAP_weights_2022.pth", "5e1d53af259bb39d380680e69ca580960b2c66b1")]
+    assert cached_checkpoint("msclap-2022") == done.path and done.path.is_relative_to(tmp_path / "models")
+    assert not (tmp_path / "models" / ".downloads").exists()  # only the converted copy stays
+
+
+def test_pull_refuses_families_it_cannot_run(monkeypatch, tmp_path) -> None:
+    from clap_search.errors import UsageError
+    from clap_search.families import published
+
+    monkeypatch.setenv("CLAP_SEARCH_MODELS", str(tmp_path))
+    with pytest.raises(UsageError, match="laion-clap model, a family this clap-search cannot run yet"):
+        published.pull("laion-clap-630k")
+
+
+def test_import_of_something_else_is_one_error_line(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.pth"
+    junk.write_text("not a checkpoint")
+    done = run_cli("models", "import", junk, "--name", "x", env={"CLAP_SEARCH_MODELS": str(tmp_path / "m")})
+    assert done.returncode == 1 and done.stderr.startswith("error: cannot read") and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

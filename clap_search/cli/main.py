@@ -14,6 +14,7 @@ from clap_search.cli.commands import (
     duplicates,
     export,
     index,
+    models,
     query,
     remove,
     serve,
@@ -43,6 +44,7 @@ for command in (
     serve.serve,
 ):
     app.command()(command)
+app.add_typer(models.app)
 
 EXIT_INTERRUPTED = 130
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 from pathlib import Path
 
 import torch
@@ -27,12 +28,17 @@ def read_state(source: Path) -> dict[str, torch.Tensor]:
     try:
         raw = torch.load(str(path), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "weights only load failed" not in str(exc).lower():
+            raise CheckpointError(f"cannot read {path} as a torch checkpoint: {str(exc)[:200]}") from exc
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
+        what = f" such as {found[1]}" if found else ""
         raise CheckpointError(
-            f"refusing {path}: it holds Python objects besides tensors, and loading them could run "
-            f"code ({first[:200]})") from exc
-    except (RuntimeError, OSError, EOFError, ValueError) as exc:
-        raise CheckpointError(f"cannot read {path} as a torch checkpoint: {exc}") from exc
+            f"refusing {path}: it holds Python objects besides tensors{what}, and loading them could "
+            "run code; save its state dict alone (torch.save(model.state_dict(), ...)) or use "
+            ".safetensors") from exc
+    except Exception as exc:  # torch.load fails on foreign bytes with any error (KeyError, EOFError, ...)
+        detail = f"{type(exc).__name__}: {str(exc).strip()[:200]}"
+        raise CheckpointError(f"cannot read {path} as a torch checkpoint: {detail}") from exc
     return _unwrap(raw, path)
 
 
