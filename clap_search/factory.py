@@ -77,7 +77,8 @@ def available_models() -> list[str]:
     from clap_search.families.store import stored_models
 
     folder = bundled_checkpoint().parent.parent
-    bundled = [p.name for p in folder.iterdir() if (p / "model.safetensors").exists()] if folder.is_dir() else []
+    found = folder.iterdir() if folder.is_dir() else []
+    bundled = [p.name for p in found if (p / "model.safetensors").exists()]
     return sorted(bundled) + list(RANDOM_MODELS) + [m.name for m in stored_models()]
 
 
@@ -148,6 +149,11 @@ def create_model(
             model = CLAPModel(CONFIGS[name])
         identity = ModelIdentity(name, "random-seed0", model.cfg.embed_dim)
     else:
+        from clap_search.families.published import PUBLISHED
+
+        if any(p.name == name for p in PUBLISHED):
+            raise UnknownModelError(f"{name} is not here yet: `clap-search models pull {name}` downloads it "
+                                    f"(or `--from FILE` with a copy you have)")
         known = ", ".join(available_models())
         hint = " (the default model is not bundled in this install)" if name == DEFAULT_MODEL else ""
         raise UnknownModelError(f"unknown model '{name}'{hint}: use one of {known} or a .safetensors path "

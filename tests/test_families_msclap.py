@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -89,18 +90,17 @@ def test_a_short_clip_is_repeated_to_five_seconds_as_msclap_does(
     wave = clip(1.7, seed=1)
     segments = embedder.embed_wave(wave)
     assert segments.ends[0] == pytest.approx(1.7, abs=1e-3)  # the real duration, not the padded one
-    np.testing.assert_allclose(segments.vectors[0], reference_audio(reference, repeat_pad(wave)), atol=TOLERANCE)
+    expected = reference_audio(reference, repeat_pad(wave))
+    np.testing.assert_allclose(segments.vectors[0], expected, atol=TOLERANCE)
 
 
 def test_texts_embed_as_msclap_does(embedder: Embedder, reference: torch.nn.Module) -> None:
     from transformers import BertTokenizer
 
-    from clap_search.encoders.text import load_tokenizer
-
     texts = ["this is a sound of dog", "Rain on a tin roof, then thunder!", "door slam"]
     # msclap's preprocess_text: BERT-base-uncased's tokenizer, padded to text_len 100
     # (our bundled vocabulary is bert-base-uncased's)
-    hf = BertTokenizer(str(load_tokenizer.__globals__["resources"].files("clap_search") / "assets" / "vocab.txt"))
+    hf = BertTokenizer(str(resources.files("clap_search") / "assets" / "vocab.txt"))
     tokens = hf(texts, max_length=100, padding="max_length", truncation=True, return_tensors="pt")
     with torch.no_grad():
         expected = torch.nn.functional.normalize(reference.caption_encoder(dict(tokens)), dim=-1).numpy()
@@ -108,7 +108,8 @@ def test_texts_embed_as_msclap_does(embedder: Embedder, reference: torch.nn.Modu
 
 
 def test_the_temperature_is_msclaps(embedder: Embedder, reference: torch.nn.Module) -> None:
-    assert float(embedder.model.logit_scale.detach()) == pytest.approx(float(reference.logit_scale.detach().exp()), rel=1e-6)
+    expected = float(reference.logit_scale.detach().exp())
+    assert float(embedder.model.logit_scale.detach()) == pytest.approx(expected, rel=1e-6)
 
 
 def test_a_long_file_gives_fixed_overlapping_five_second_windows(embedder: Embedder) -> None:
@@ -125,7 +126,7 @@ def test_every_key_is_accounted_for(official_file: Path, tmp_path: Path, store: 
     missing = dict(state)
     del missing["audio_encoder.base.conv_block3.bn2.running_var"]
     torch.save({"model": missing}, tmp_path / "missing.pth")
-    with pytest.raises(CheckpointError, match=r"missing keys \(1\): audio_encoder\.blocks\.2\.bn2\.running_var"):
+    with pytest.raises(CheckpointError, match=r"missing keys \(1\): audio_encoder\.blocks\.2\.bn2\.running"):
         import_model(tmp_path / "missing.pth", "broken")
     extra = dict(state, **{"audio_encoder.base.extra_head.weight": torch.zeros(3)})
     torch.save({"model": extra}, tmp_path / "extra.pth")
@@ -146,7 +147,8 @@ def test_a_fresh_paper_config_has_librosas_filters() -> None:
     from clap_search.features import slaney_mel_filters
 
     a = CONFIGS["paper-cnn14-bert"].audio
-    expected = librosa.filters.mel(sr=a.sample_rate, n_fft=a.n_fft, n_mels=a.n_mels, fmin=a.f_min, fmax=a.f_max).T
+    expected = librosa.filters.mel(sr=a.sample_rate, n_fft=a.n_fft, n_mels=a.n_mels, fmin=a.f_min,
+                                   fmax=a.f_max).T
     np.testing.assert_allclose(slaney_mel_filters(a).numpy(), expected, atol=1e-7)
 
 
@@ -161,7 +163,8 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 @pytest.fixture(scope="module")
 def imported(official_file: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """`clap-search models import` through the console script; the environment that finds it."""
-    env = {"CLAP_SEARCH_MODELS": str(tmp_path_factory.mktemp("cli-models")), "CLAP_SEARCH_PRECISION": "float32"}
+    env = {"CLAP_SEARCH_MODELS": str(tmp_path_factory.mktemp("cli-models")),
+           "CLAP_SEARCH_PRECISION": "float32"}
     done = run_cli("models", "import", official_file, "--name", "paper-clap", env=env)
     assert done.returncode == 0, done.stderr
     assert "imported paper-clap (msclap-2022" in done.stdout
@@ -180,7 +183,7 @@ def test_models_lists_imported_and_published_ones(imported: dict[str, str]) -> N
 
 
 @pytest.mark.slow  # three console-script runs of a CNN14: ~40 s here
-def test_an_imported_checkpoint_serves_every_command_by_name(imported: dict[str, str], tmp_path: Path) -> None:
+def test_an_imported_checkpoint_serves_every_command_by_name(imported: dict[str, str], tmp_path) -> None:
     env = imported
     sounds = tmp_path / "sounds"
     sounds.mkdir()
@@ -238,7 +241,8 @@ def test_pull_downloads_the_pinned_file_into_the_cache_and_converts_it(monkeypat
     monkeypatch.setattr(published, "_reachable", lambda host, port, seconds: True)
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
     done = published.pull("msclap-2022")
-    assert calls == [("microsoft/msclap", "CLAP_weights_2022.pth", "5e1d53af259bb39d380680e69ca580960b2c66b1")]
+    pinned = "5e1d53af259bb39d380680e69ca580960b2c66b1"
+    assert calls == [("microsoft/msclap", "CLAP_weights_2022.pth", pinned)]
     assert cached_checkpoint("msclap-2022") == done.path and done.path.is_relative_to(tmp_path / "models")
     assert not (tmp_path / "models" / ".downloads").exists()  # only the converted copy stays
 
@@ -256,5 +260,24 @@ def test_import_of_something_else_is_one_error_line(tmp_path: Path) -> None:
     junk = tmp_path / "notes.pth"
     junk.write_text("not a checkpoint")
     done = run_cli("models", "import", junk, "--name", "x", env={"CLAP_SEARCH_MODELS": str(tmp_path / "m")})
-    assert done.returncode == 1 and done.stderr.startswith("error: cannot read") and "Traceback" not in done.stderr
+    assert done.returncode == 1 and done.stderr.startswith("error: cannot read")
+    assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_pull_of_a_model_already_here_needs_no_network(monkeypatch, tmp_path, official_file) -> None:
+    from clap_search.families import published
+
+    monkeypatch.setenv("CLAP_SEARCH_MODELS", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    first = published.pull("msclap-2022", from_file=official_file)
+    again = published.pull("msclap-2022")
+    assert again.path == first.path and again.version == first.version
+
+
+def test_a_published_model_not_here_says_how_to_get_it(cli, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CLAP_SEARCH_MODELS", str(tmp_path / "models"))
+    (tmp_path / "sounds").mkdir()
+    code, _, err = cli("index", tmp_path / "sounds", "--model", "msclap-2022", "--library", tmp_path / "lib")
+    assert code == 1
+    assert err.startswith("error: msclap-2022 is not here yet: `clap-search models pull msclap-2022`")

@@ -48,7 +48,8 @@ def list_models() -> list[ModelInfo]:
         path = bundled_checkpoint(name)
         if path.is_file():
             cfg = ModelConfig.from_json(read_metadata(path)["config"])
-            out.append(_info(name, "bundled", cfg, path.stat().st_size, BUNDLED_LICENCES.get(name, "see MODEL_CARD.md")))
+            licence = BUNDLED_LICENCES.get(name, "see MODEL_CARD.md")
+            out.append(_info(name, "bundled", cfg, path.stat().st_size, licence))
         elif name in RANDOM_MODELS:
             out.append(_info(name, "random", CONFIGS[name], 0, "-"))
     stored = {m.name: m for m in stored_models()}
@@ -59,5 +60,6 @@ def list_models() -> list[ModelInfo]:
                              p.esc50_source, path is not None, supported(p), p.description))
         stored.pop(p.name, None)
     for m in stored.values():
-        out.append(_info(m.name, "local", m.config, m.bytes, "as its source", description=f"imported from {m.source}"))
+        out.append(_info(m.name, "local", m.config, m.bytes, "as its source",
+                         description=f"imported from {m.source}"))
     return out

@@ -25,7 +25,8 @@ RULES: list[Rule] = [
     (r"audio_encoder\.base\.spectrogram_extractor\.stft\.conv_(real|imag)\.weight", r"logmel.stft_\1"),
     (r"audio_encoder\.base\.logmel_extractor\.melW", "logmel.melW"),
     (r"audio_encoder\.base\.bn0\.(.+)", r"logmel.bn0.\1"),
-    (r"audio_encoder\.base\.conv_block([1-6])\.(.+)", lambda m: f"audio_encoder.blocks.{int(m[1]) - 1}.{m[2]}"),
+    (r"audio_encoder\.base\.conv_block([1-6])\.(.+)",
+     lambda m: f"audio_encoder.blocks.{int(m[1]) - 1}.{m[2]}"),
     (r"audio_encoder\.base\.fc1\.(.+)", r"audio_encoder.fc.\1"),
     (r"audio_encoder\.projection\.(linear1|linear2)\.weight", r"audio_projection.\1.weight"),
     (r"audio_encoder\.projection\.layer_norm\.(.+)", r"audio_projection.norm.\1"),
@@ -37,7 +38,8 @@ RULES: list[Rule] = [
 UNUSED = [
     r"audio_encoder\.base\.fc_audioset\..+",  # CNN14's AudioSet classifier head (clipwise output)
     r"caption_encoder\.base\.pooler\..+",  # BERT's pooler: msclap takes the [CLS] hidden state instead
-    r"caption_encoder\.base\.embeddings\.(position_ids|token_type_ids)",  # constant buffers of old transformers
+    # constant buffers that older transformers saved with BERT
+    r"caption_encoder\.base\.embeddings\.(position_ids|token_type_ids)",
 ]
 
 

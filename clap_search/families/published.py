@@ -11,7 +11,7 @@ from pathlib import Path
 
 from clap_search.errors import DownloadError, UnknownModelError, UsageError
 from clap_search.families import families
-from clap_search.families.store import Imported, import_model, models_dir
+from clap_search.families.store import Imported, cached_checkpoint, import_model, models_dir
 
 HUB_HOST = "huggingface.co"
 PROBE_SECONDS = 3.0
@@ -44,7 +44,8 @@ PUBLISHED: tuple[Published, ...] = (
               "MS-PL", 1024, 44100, 5.0, 2_330_000_000, 82.6, "Elizalde et al. 2022 (arXiv:2206.04769)"),
     Published("msclap-2023", "msclap-2023", "Microsoft CLAP 2023: HTSAT + GPT-2",
               "microsoft/msclap", "CLAP_weights_2023.pth", "5e1d53af259bb39d380680e69ca580960b2c66b1",
-              "MS-PL", 1024, 44100, 7.0, 690_000_000, 93.9, "msclap 1.3.4 README (Elizalde et al. 2023, arXiv:2309.05767)"),
+              "MS-PL", 1024, 44100, 7.0, 690_000_000, 93.9,
+              "msclap 1.3.4 README (Elizalde et al. 2023, arXiv:2309.05767)"),
     Published("laion-clap-630k", "laion-clap", "LAION-CLAP HTSAT-tiny + RoBERTa, unfused (630k + AudioSet)",
               "lukewys/laion_clap", "630k-audioset-best.pt", "main",
               "CC0-1.0", 512, 48000, 10.0, 1_860_000_000, None, "Wu et al. 2023 (arXiv:2211.06687)"),
@@ -81,6 +82,11 @@ def pull(name: str, from_file: Path | None = None) -> Imported:
                          f"(it runs: {', '.join(f for f in families() if f != 'clap-search')})")
     if from_file is not None:
         return import_model(from_file, name, family=entry.family)
+    present = cached_checkpoint(name)
+    if present is not None:  # converted before: nothing to fetch
+        from clap_search.checkpoint import read_metadata
+
+        return Imported(name, entry.family, present, read_metadata(present)["version"])
     _check_online(entry)
     try:
         from huggingface_hub import hf_hub_download

@@ -28,10 +28,11 @@ def read_state(source: Path) -> dict[str, torch.Tensor]:
     try:
         raw = torch.load(str(path), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        if "weights only load failed" not in str(exc).lower():
-            raise CheckpointError(f"cannot read {path} as a torch checkpoint: {str(exc)[:200]}") from exc
         found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
-        what = f" such as {found[1]}" if found else ""
+        if found is None:  # not a pickle of objects we refuse: bytes that are no checkpoint at all
+            reason = str(exc).strip().splitlines()[-1][:200] if str(exc).strip() else "unreadable"
+            raise CheckpointError(f"cannot read {path} as a torch checkpoint: {reason}") from exc
+        what = f" such as {found[1]}"
         raise CheckpointError(
             f"refusing {path}: it holds Python objects besides tensors{what}, and loading them could "
             "run code; save its state dict alone (torch.save(model.state_dict(), ...)) or use "
@@ -53,7 +54,8 @@ def _unwrap(raw: object, path: Path) -> dict[str, torch.Tensor]:
     while isinstance(raw, dict) and not _is_state(raw):
         inner = next((raw[k] for k in WRAPPERS if k in raw), None)
         if inner is None:
-            raise CheckpointError(f"{path}: no weights found (top-level keys: {', '.join(map(str, raw))[:200]})")
+            keys = ", ".join(map(str, raw))[:200]
+            raise CheckpointError(f"{path}: no weights found (top-level keys: {keys})")
         raw = inner
     if not isinstance(raw, dict):
         raise CheckpointError(f"{path}: expected a dictionary of tensors, found {type(raw).__name__}")

@@ -55,7 +55,7 @@ def models(ctx: typer.Context, as_json: JsonOpt = False, verbose: VerboseOpt = F
 
 @app.command("import")
 def import_(
-    source: Annotated[Path, typer.Argument(help="A checkpoint file (.pth, .pt, .bin, .safetensors) or a folder.")],
+    source: Annotated[Path, typer.Argument(help="A checkpoint (.pth, .pt, .bin, .safetensors) or a folder.")],
     name: Annotated[str, typer.Option("--name", help="The name to use with --model.")],
     family: Annotated[str | None, typer.Option("--family", help="Override the recognised family.")] = None,
     verbose: VerboseOpt = False,
@@ -74,15 +74,17 @@ def import_(
 @app.command("pull")
 def pull(
     name: Annotated[str, typer.Argument(help="A published model (see `clap-search models`).")],
-    from_file: Annotated[Path | None, typer.Option("--from", metavar="FILE",
-                                                    help="Use this copy of the file instead of downloading.")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from", metavar="FILE", help="Use this copy instead of downloading.")
+    ] = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Download a published model (pinned revision) and convert it, or take it from --from FILE.
 
     Example: clap-search models pull msclap-2022 --from /mnt/share/CLAP_weights_2022.pth
     """
-    from clap_search.families.published import published, pull as pull_model
+    from clap_search.families.published import published
+    from clap_search.families.published import pull as pull_model
 
     entry = published(name)
     render.stderr().print(f"{entry.name}: {entry.description}; weights under {entry.licence}", markup=False)
