@@ -73,6 +73,10 @@ class ModelConfig:
     # A clip shorter than one window: "silence" pads it (our training), "repeat" loops it to the
     # window's length, as msclap and laion_clap do at inference ("repeatpad").
     short_clip: str = "silence"
+    # "shared": the conv tower runs once over a file and each window pools its slice (cheap, the
+    # default model's way); "isolated": each window is embedded alone, exactly as the reference
+    # library embeds a clip of that length (msclap: CNN14's receptive field spans whole windows).
+    window_mode: str = "shared"
     family: str = "clap-search"
     description: str = ""
 
@@ -123,6 +127,7 @@ CONFIGS: dict[str, ModelConfig] = {
         text=TextConfig(hidden_size=768, num_layers=12, num_heads=12, intermediate_size=3072,
                         max_length=100, pooling="cls"),
         short_clip="repeat",
+        window_mode="isolated",
         max_logit_scale=1e9,  # msclap does not clamp its temperature
         family="msclap-2022",
         description="The paper's CNN14 + BERT-base layout (Elizalde et al. 2022, msclap 2022); untrained",

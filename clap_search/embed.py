@@ -110,6 +110,8 @@ class Embedder:
         if self.cfg.short_clip == "repeat" and 0 < len(wave) < self.window_samples:
             # loop a short clip to one window, as the reference libraries do ("repeatpad")
             wave = np.tile(wave, -(-self.window_samples // len(wave)))[: self.window_samples]
+        if self.cfg.window_mode == "isolated":
+            return self._embed_isolated(np.ascontiguousarray(wave, dtype=np.float32), duration)
         frames = self._frames(np.ascontiguousarray(wave, dtype=np.float32))
         n = frames.shape[1]
         starts = window_starts(n, self.window_frames, self.hop_frames)
@@ -117,6 +119,21 @@ class Embedder:
         vecs = [self.model.project_audio(frames[:, s : s + self.window_frames][None])[0] for s in starts]
         t0 = np.array(starts, dtype=np.float64) * self.frame_seconds
         t1 = np.minimum(t0 + self.window_frames * self.frame_seconds, duration)
+        if len(starts) == 1:
+            t1[0] = duration
+        return Segments(t0, t1, torch.stack(vecs).float().cpu().numpy())
+
+    def _embed_isolated(self, wave: np.ndarray, duration: float) -> Segments:
+        """Each fixed window through the whole model on its own, one at a time (so batch shape
+        never changes a vector): what the reference computes for a clip of that length."""
+        if not self.audio_ready:
+            self._prepare_audio()
+        hop = max(1, round(self.cfg.hop_seconds * self.sample_rate))
+        starts = window_starts(len(wave), self.window_samples, hop)
+        x = torch.from_numpy(wave).to(self.device)
+        vecs = [self.model.encode_audio(x[s : s + self.window_samples][None])[0] for s in starts]
+        t0 = np.array(starts, dtype=np.float64) / self.sample_rate
+        t1 = np.minimum(t0 + self.cfg.window_seconds, duration)
         if len(starts) == 1:
             t1[0] = duration
         return Segments(t0, t1, torch.stack(vecs).float().cpu().numpy())
