@@ -54,10 +54,10 @@ def list_models() -> list[ModelInfo]:
             out.append(_info(name, "random", CONFIGS[name], 0, "-"))
     stored = {m.name: m for m in stored_models()}
     for p in PUBLISHED:
-        path = cached_checkpoint(p.name)
+        here = cached_checkpoint(p.name)
         out.append(ModelInfo(p.name, "published", p.family, p.dim, p.sample_rate, p.window_seconds,
-                             path.stat().st_size if path else p.download_bytes, p.licence, p.esc50,
-                             p.esc50_source, path is not None, supported(p), p.description))
+                             here.stat().st_size if here else p.download_bytes, p.licence, p.esc50,
+                             p.esc50_source, here is not None, supported(p), p.description))
         stored.pop(p.name, None)
     for m in stored.values():
         out.append(_info(m.name, "local", m.config, m.bytes, "as its source",
