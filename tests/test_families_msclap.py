@@ -285,3 +285,13 @@ def test_a_published_model_not_here_says_how_to_get_it(cli, tmp_path, monkeypatc
     code, _, err = cli("index", tmp_path / "sounds", "--model", "msclap-2022", "--library", tmp_path / "lib")
     assert code == 1
     assert err.startswith("error: msclap-2022 is not here yet: `clap-search models pull msclap-2022`")
+
+
+@pytest.mark.parametrize("args", [["models"], ["models", "import"], ["models", "pull"]])
+def test_models_commands_have_help_with_an_example(args: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from clap_search.cli.main import app
+
+    result = CliRunner().invoke(app, [*args, "--help"])
+    assert result.exit_code == 0 and "Example: clap-search models" in result.output
