@@ -48,9 +48,9 @@ def models(ctx: typer.Context, as_json: JsonOpt = False, verbose: VerboseOpt = F
                       size, r.licence, esc, here)
     out = render.stdout()
     out.print(table)
-    out.print("ESC-50: published zero-shot accuracy. " + "; ".join(sources), markup=False)
+    out.print("ESC-50: published zero-shot accuracy. " + "; ".join(sources), markup=False, soft_wrap=True)
     out.print("here: 'pull' = `clap-search models pull NAME` (or --from FILE); "
-              "'not yet' = a family this version cannot run", markup=False)
+              "'not yet' = a family this version cannot run", markup=False, soft_wrap=True)
 
 
 @app.command("import")
@@ -67,8 +67,9 @@ def import_(
     from clap_search.families.store import import_model
 
     done = import_model(source, name, family)
-    render.stdout().print(f"imported {done.name} ({done.family}, version {done.version}) into {done.path}",
-                          markup=False)
+    out = render.stdout()
+    out.print(f"imported {done.name} ({done.family}, version {done.version}) into {done.path}",
+              markup=False, soft_wrap=True)
 
 
 @app.command("pull")
@@ -87,6 +88,8 @@ def pull(
     from clap_search.families.published import pull as pull_model
 
     entry = published(name)
-    render.stderr().print(f"{entry.name}: {entry.description}; weights under {entry.licence}", markup=False)
+    render.stderr().print(f"{entry.name}: {entry.description}; weights under {entry.licence}",
+                          markup=False, soft_wrap=True)
     done = pull_model(name, from_file)
-    render.stdout().print(f"ready: --model {done.name} ({done.family}, version {done.version})", markup=False)
+    render.stdout().print(f"ready: --model {done.name} ({done.family}, version {done.version})",
+                          markup=False, soft_wrap=True)
