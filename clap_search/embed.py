@@ -47,6 +47,10 @@ class Embedder:
         self.model = model.eval()
         self.identity = identity
         self.device = device or next(model.parameters()).device
+        from clap_search.encoders.int8 import represents
+
+        if calibration is not None and not represents(model.cfg.audio):
+            calibration = None  # a calibration file beside a tower int8 cannot compute: ignore it
         self.precision = inference_precision(self.device, calibration is not None)
         self.calibration = calibration
         self.audio_ready = False  # the tower is prepared on first use: text queries never need it

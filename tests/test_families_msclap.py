@@ -295,3 +295,9 @@ def test_models_commands_have_help_with_an_example(args: list[str]) -> None:
 
     result = CliRunner().invoke(app, [*args, "--help"])
     assert result.exit_code == 0 and "Example: clap-search models" in result.output
+
+
+def test_an_int8_calibration_is_never_applied_to_cnn14(embedder: Embedder) -> None:
+    # the int8 tower assumes non-negative inputs and max pooling; msclap's CNN14 has neither
+    again = Embedder(embedder.model, embedder.identity, calibration=[1.0] * 13)
+    assert again.calibration is None and again.precision != "int8"
