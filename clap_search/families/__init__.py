@@ -3,7 +3,9 @@
 A family is one module here. It recognises its checkpoints by their keys and shapes, maps
 their keys onto the engine's explicitly (every source key used or listed as unused on
 purpose; every engine weight filled), and sets the config that decides its towers and how
-audio is windowed. Only clap_search.factory and checkpoint loading call into this package.
+audio is windowed. The engine reaches a family only through clap_search.factory and checkpoint
+loading; `clap-search models` uses the store (store.py), `pull` (published.py) and the list
+(listing.py) beside them.
 """
 
 from __future__ import annotations
