@@ -12,6 +12,7 @@ from safetensors.torch import save_file
 
 from clap_search.config import ModelConfig
 from clap_search.errors import CheckpointError
+from clap_search.families import build_model
 from clap_search.model import CLAPModel
 from clap_search.weights import FORMAT, read_metadata
 
@@ -31,12 +32,20 @@ def save_checkpoint(
     model: CLAPModel, path: str | Path, dtype: torch.dtype = torch.float16, extra: dict | None = None
 ) -> str:
     """Write weights (floating tensors cast to `dtype`) and config; return the weights digest."""
+    return save_state(model.cfg, model.state_dict(), path, dtype, extra)
+
+
+def save_state(
+    cfg: ModelConfig, weights: dict[str, torch.Tensor], path: str | Path,
+    dtype: torch.dtype | None = torch.float16, extra: dict | None = None,
+) -> str:
+    """`save_checkpoint` for a state dict already in the engine's names (dtype None: as given)."""
     state = {}
-    for name, tensor in model.state_dict().items():
+    for name, tensor in weights.items():
         t = tensor.detach().cpu()
-        state[name] = (t.to(dtype) if t.is_floating_point() else t).contiguous()
+        state[name] = (t.to(dtype) if dtype is not None and t.is_floating_point() else t).contiguous()
     digest = weights_digest(state)
-    meta = {"format": FORMAT, "config": model.cfg.to_json(), "version": digest}
+    meta = {"format": FORMAT, "config": cfg.to_json(), "version": digest}
     meta.update({k: json.dumps(v) for k, v in (extra or {}).items()})
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(f"{path}.tmp")
@@ -45,11 +54,11 @@ def save_checkpoint(
     return digest
 
 
-def load_checkpoint(path: str | Path) -> tuple[CLAPModel, str]:
+def load_checkpoint(path: str | Path) -> tuple[CLAPModel, str]:  # every family builds a CLAPModel today
     """Rebuild the model from the config stored in the file; every weight must match."""
     meta = read_metadata(path)
     cfg = ModelConfig.from_json(meta["config"])
-    model = CLAPModel(cfg)
+    model = build_model(cfg)
     state = {}
     with safe_open(str(path), framework="pt") as f:
         for name in f.keys():

@@ -29,6 +29,10 @@ class AudioConfig:
     time_pool: str = "max"  # "max" (aisfx) or "max+mean" (CNN14)
     fc: bool = False  # CNN14 ends with a Linear+ReLU of the same width
     min_frames: int = 32
+    # "aisfx": torch.stft + our HTK filters + log10(1 + scale x) (the default model's front end).
+    # "torchlibrosa": PANNs' conv1d STFT and librosa (Slaney) mel filters, both stored in the
+    # checkpoint, then 10 log10(power) and a batch-norm over mel bins (CNN14's bn0): msclap 2022.
+    front_end: str = "aisfx"
 
     @property
     def time_reduction(self) -> int:
@@ -50,6 +54,7 @@ class TextConfig:
     intermediate_size: int = 1536
     max_length: int = 48
     max_position_embeddings: int = 512
+    pooling: str = "mean"  # "mean" over tokens (MiniLM) or "cls", the first token's state (msclap)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,14 @@ class ModelConfig:
     prompt: str = "this is a sound of {label}"
     init_logit_scale: float = math.log(1 / 0.07)  # the paper's initial temperature
     max_logit_scale: float = 100.0
+    # A clip shorter than one window: "silence" pads it (our training), "repeat" loops it to the
+    # window's length, as msclap and laion_clap do at inference ("repeatpad").
+    short_clip: str = "silence"
+    # "shared": the conv tower runs once over a file and each window pools its slice (cheap, the
+    # default model's way); "isolated": each window is embedded alone, exactly as the reference
+    # library embeds a clip of that length (msclap: CNN14's receptive field spans whole windows).
+    window_mode: str = "shared"
+    family: str = "clap-search"
     description: str = ""
 
     def to_json(self) -> str:
@@ -93,7 +106,9 @@ CONFIGS: dict[str, ModelConfig] = {
         embed_dim=32,
         description="UNTRAINED tiny random model for tests: results are meaningless",
     ),
-    # The paper's configuration (CNN14 + BERT-base, 1024-d). Trainable on a GPU; no weights here.
+    # The paper's model exactly as msclap 2022 runs it (CNN14 + BERT-base-uncased, [CLS] pooling,
+    # 1024-d, 44.1 kHz, 5 s windows, PANNs' front end). `clap-search models import
+    # CLAP_weights_2022.pth` fills it with Microsoft's weights (clap_search/families/msclap2022.py).
     "paper-cnn14-bert": ModelConfig(
         name="paper-cnn14-bert",
         audio=AudioConfig(
@@ -107,8 +122,14 @@ CONFIGS: dict[str, ModelConfig] = {
             pool_type="avg",
             time_pool="max+mean",
             fc=True,
+            front_end="torchlibrosa",
         ),
-        text=TextConfig(hidden_size=768, num_layers=12, num_heads=12, intermediate_size=3072),
-        description="The paper's CNN14 + BERT-base layout (Elizalde et al. 2022); untrained",
+        text=TextConfig(hidden_size=768, num_layers=12, num_heads=12, intermediate_size=3072,
+                        max_length=100, pooling="cls"),
+        short_clip="repeat",
+        window_mode="isolated",
+        max_logit_scale=1e9,  # msclap does not clamp its temperature
+        family="msclap-2022",
+        description="The paper's CNN14 + BERT-base layout (Elizalde et al. 2022, msclap 2022); untrained",
     ),
 }

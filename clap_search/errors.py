@@ -57,3 +57,7 @@ class ListenError(ClapSearchError):
 
 class UploadTooLargeError(ClapSearchError):
     """An uploaded clip over the server's size limit."""
+
+
+class DownloadError(ClapSearchError):
+    """A published model that cannot be downloaded here (offline, hub error, missing client)."""

@@ -83,23 +83,37 @@ def inference_precision(device: torch.device, calibrated: bool) -> str:
 
 
 def available_models() -> list[str]:
+    from clap_search.families.store import stored_models
+
     folder = bundled_checkpoint().parent.parent
-    if not folder.is_dir():
-        return list(RANDOM_MODELS)
-    bundled = [p.name for p in folder.iterdir() if (p / "model.safetensors").exists()]
-    return sorted(bundled) + list(RANDOM_MODELS)
+    found = folder.iterdir() if folder.is_dir() else []
+    bundled = [p.name for p in found if (p / "model.safetensors").exists()]
+    return sorted(bundled) + list(RANDOM_MODELS) + [m.name for m in stored_models()]
+
+
+def named_checkpoint(name: str) -> Path | None:
+    """A bundled model, else one in the per-user store (`clap-search models`), by name."""
+    from clap_search.families.store import cached_checkpoint
+
+    if bundled_checkpoint(name).is_file():
+        return bundled_checkpoint(name)
+    return cached_checkpoint(name)
 
 
 def checkpoint_path(name: str, checkpoint: str | Path | None = None) -> Path | None:
     """The checkpoint file behind a model name or path; None for the random test configs."""
     if checkpoint:
         return Path(checkpoint)
+    named = named_checkpoint(name)
+    if named is not None:
+        return named
     if name.endswith(".safetensors") or "/" in name or Path(name).is_file():
         path = Path(name).expanduser()
         if not path.is_file():
-            raise UnknownModelError(f"model checkpoint not found: {path}")
+            raise UnknownModelError(f"model checkpoint not found: {path} (`clap-search models` lists the "
+                                    "models known here)")
         return path
-    return bundled_checkpoint(name) if bundled_checkpoint(name).is_file() else None
+    return None
 
 
 def calibration_path(checkpoint: Path) -> Path:
@@ -141,22 +155,29 @@ def create_model(
     path = checkpoint_path(name, checkpoint)
     if path is not None:
         model, version = load_checkpoint(path)
-        identity = ModelIdentity(_label(name, model.cfg), version, model.cfg.embed_dim)
+        identity = ModelIdentity(_label(name, model.cfg, checkpoint), version, model.cfg.embed_dim)
     elif name in RANDOM_MODELS:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             model = CLAPModel(CONFIGS[name])
         identity = ModelIdentity(name, "random-seed0", model.cfg.embed_dim)
     else:
+        from clap_search.families.published import PUBLISHED
+
+        if any(p.name == name for p in PUBLISHED):
+            raise UnknownModelError(f"{name} is not here yet: `clap-search models pull {name}` downloads it "
+                                    f"(or `--from FILE` with a copy you have)")
         known = ", ".join(available_models())
         hint = " (the default model is not bundled in this install)" if name == DEFAULT_MODEL else ""
-        raise UnknownModelError(f"unknown model '{name}'{hint}: use one of {known} or a .safetensors path")
+        raise UnknownModelError(f"unknown model '{name}'{hint}: use one of {known} or a .safetensors path "
+                                "(`clap-search models` lists published ones to pull or import)")
     return model.to(dev).eval(), identity
 
 
-def _label(name: str, cfg: ModelConfig) -> str:
-    """The name a library records: the bundled name, or the config's name for a checkpoint path."""
-    return name if name and not name.endswith(".safetensors") and "/" not in name else cfg.name
+def _label(name: str, cfg: ModelConfig, checkpoint: str | Path | None = None) -> str:
+    """The name a library records: a bundled or stored model's name, or the config's name for a
+    checkpoint path."""
+    return name if not checkpoint and named_checkpoint(name) is not None else cfg.name
 
 
 def create_text_tower(name: str = DEFAULT_MODEL) -> tuple[NumpyTextTower, ModelIdentity] | None:

@@ -11,7 +11,7 @@ from torch import nn
 from clap_search.config import ModelConfig
 from clap_search.encoders.audio import ConvAudioEncoder
 from clap_search.encoders.text import TextEncoder
-from clap_search.features import LogMel
+from clap_search.features import make_front_end
 
 
 class Projection(nn.Module):
@@ -35,7 +35,7 @@ class CLAPModel(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.logmel = LogMel(cfg.audio)
+        self.logmel = make_front_end(cfg.audio)
         self.audio_encoder = ConvAudioEncoder(cfg.audio)
         self.text_encoder = TextEncoder(cfg.text)
         self.audio_projection = Projection(cfg.audio.width, cfg.embed_dim)

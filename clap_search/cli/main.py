@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
 import traceback
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer.core import TyperCommand
 
 from clap_search import __version__
+from clap_search.cli.command import Command
 from clap_search.cli.commands import (
     classify,
     duplicates,
     export,
     index,
+    models,
     query,
     remove,
     serve,
@@ -41,30 +41,6 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-class Command(TyperCommand):
-    """Typer's command, with arguments shown as `FOLDER`: typer >= 0.26 writes `{FOLDER}` in the
-    usage line and a type after each argument (`FOLDER <path>`, `PATH <list[Path]>`)."""
-
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        pieces = super().collect_usage_pieces(ctx)
-        return [re.sub(r"(\.\.\.)+$", "...", re.sub(r"^\{(.+)\}", r"\1", piece)) for piece in pieces]
-
-    def format_options(self, ctx: Any, formatter: Any) -> None:
-        arguments, options = [], []
-        for param in self.get_params(ctx):
-            record = param.get_help_record(ctx)
-            if record is None:
-                continue
-            if param.param_type_name == "argument":
-                arguments.append((param.metavar or param.name.upper(), record[1]))
-            else:
-                options.append(record)
-        for title, rows in (("Arguments", arguments), ("Options", options)):
-            if rows:
-                with formatter.section(title):
-                    formatter.write_dl(rows)
-
-
 app = typer.Typer(
     name="clap-search",
     add_completion=False,
@@ -86,6 +62,7 @@ for command in (
     serve.serve,
 ):
     app.command(cls=Command)(command)
+app.add_typer(models.app)
 
 
 def _show_version(value: bool) -> None:

@@ -16,6 +16,7 @@ import torch.ao.nn.intrinsic.quantized as nniq
 import torch.nn.functional as F
 from torch import nn
 
+from clap_search.config import AudioConfig
 from clap_search.encoders.audio import ConvAudioEncoder, ConvBlock
 
 # 7-bit activations: FBGEMM's int8 kernels can overflow their 16-bit accumulators with full
@@ -24,6 +25,12 @@ ACTIVATION_LEVELS = 127
 CLIP_QUANTILE = 0.999
 SAMPLES_PER_CLIP = 20_000
 QUANTILE_LIMIT = 16_000_000  # torch.quantile's input limit
+
+
+def represents(cfg: AudioConfig) -> bool:
+    """Whether this int8 tower computes `cfg`'s tower: non-negative log-mel input (the aisfx front
+    end) and max pooling. CNN14 (signed dB input after bn0, average pooling) is not."""
+    return cfg.front_end == "aisfx" and cfg.pool_type == "max"
 
 
 def quantized_engine() -> str | None:

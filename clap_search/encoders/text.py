@@ -30,7 +30,8 @@ def load_tokenizer() -> Tokenizer:
 
 
 class TextEncoder(nn.Module):
-    """Token ids -> mean-pooled hidden states (batch, hidden_size)."""
+    """Token ids -> pooled hidden states (batch, hidden_size): the mean over tokens, or the
+    [CLS] token's last state (msclap 2022)."""
 
     def __init__(self, cfg: TextConfig) -> None:
         super().__init__()
@@ -39,5 +40,7 @@ class TextEncoder(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         hidden = self.bert(input_ids, attention_mask)
+        if self.cfg.pooling == "cls":
+            return hidden[:, 0]
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
