@@ -72,7 +72,7 @@ def update_words(library: Library, embedder: Embedder, root: str | os.PathLike[s
         return summary
     store = library.store
     words_store = open_word_store(library)
-    base = calibrate(store).base_similarity
+    calibration = calibrate(store)
     dim = library.dim
     for i in range(0, len(todo), CHUNK):
         chunk = todo[i : i + CHUNK]
@@ -103,7 +103,7 @@ def update_words(library: Library, embedder: Embedder, root: str | os.PathLike[s
                 if w.error:
                     log.info("metadata: %s: %s", fid, w.error)
             s.flush()
-            link_files(s, store, means, base)
+            link_files(s, store, means, calibration)
         words_store.remove(list(read))
         if vectors:
             words_store.add(np.array(list(vectors), np.int64), np.stack(list(vectors.values())))

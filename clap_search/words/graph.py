@@ -3,9 +3,10 @@
 A file's audio vector is the normalised mean of its window vectors. Its neighbours are found
 through the segment index (one batched FAISS search per indexing run), re-scored exactly on
 file vectors, and kept both ways (f -> n and n -> f, each list capped at `K`), so a file indexed
-early still learns about the similar files that come later. Edge weight is the similarity above
-what two unrelated files share, squared: ((cos - base) / (1 - base))^2, so only close sounds pass
-on much meaning.
+early still learns about the similar files that come later. Edge weight comes from the
+similarity as a z-score against the library (semantic.Calibration of the window vectors):
+0 below Z_FLOOR, rising linearly to 1 at Z_FULL, so only sounds unusually close to each other
+pass on meaning, whatever the model's cosine range.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from sqlalchemy.orm import Session
 
 from clap_search.db import FileWords, Neighbor, Segment, blob_to_vectors
 from clap_search.store import VectorStore
+from clap_search.words.semantic import Calibration
 
 K = 10
+Z_FLOOR = 1.5
+Z_FULL = 5.0
 FETCH_SEGMENTS = 96
 ID_CHUNK = 5000
 
@@ -29,9 +33,8 @@ def file_vector(window_vectors: np.ndarray) -> np.ndarray:
     return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
 
-def edge_weight(cos: np.ndarray | float, base: float) -> np.ndarray:
-    x = np.clip((np.asarray(cos, np.float64) - base) / max(1.0 - base, 1e-6), 0.0, 1.0)
-    return x * x
+def edge_weight(z: np.ndarray | float) -> np.ndarray:
+    return np.clip((np.asarray(z, np.float64) - Z_FLOOR) / (Z_FULL - Z_FLOOR), 0.0, 1.0)
 
 
 def _means(session: Session, file_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
@@ -56,7 +59,9 @@ def _owners(session: Session, seg_ids: Sequence[int]) -> dict[int, int]:
     return {int(k): int(v) for k, v in out.items()}
 
 
-def link_files(session: Session, store: VectorStore, vectors: dict[int, np.ndarray], base: float) -> int:
+def link_files(
+    session: Session, store: VectorStore, vectors: dict[int, np.ndarray], calibration: Calibration
+) -> int:
     """Find the neighbours of these files (their file vectors given) and store the edges; returns edges."""
     if not vectors or len(store) == 0:
         return 0
@@ -74,7 +79,7 @@ def link_files(session: Session, store: VectorStore, vectors: dict[int, np.ndarr
         if not cands:
             continue
         cos = np.stack([means[n] for n in cands]) @ vectors[fid]
-        weights = edge_weight(cos, base)
+        weights = edge_weight(calibration.z(vectors[fid], cos))
         for i in np.argsort(-cos, kind="stable")[:K]:
             if weights[i] > 0:
                 edges[(fid, cands[i])] = edges[(cands[i], fid)] = float(weights[i])
