@@ -23,6 +23,7 @@ __all__ = ["Classification", "Filters", "Hit", "classify", "search_text", "searc
 
 FIRST_FETCH = 64
 AUDIO_CANDIDATES = 50  # files the hybrid ranker takes from the audio search, at least
+WORD_CANDIDATES = 100  # and from the word evidence
 ID_CHUNK = 10_000
 
 
@@ -221,8 +222,10 @@ def _search_hybrid(
         signals = evidence.gather(s, state, text, queries)
     audio_top = _rank_files(library, queries, max(AUDIO_CANDIDATES, 4 * k), allowed, None)
     windows = {fid: (sid, score) for fid, sid, score in audio_top}
-    worded = set(signals.lexical) | set(signals.semantic) | set(signals.propagated)
-    extra = sorted(worded - set(windows))
+    # The files whose words add most; a file with neither strong words nor strong audio cannot
+    # reach the top k, so the exact audio score is computed for these few only.
+    worded = ranker.word_candidates(signals, max(WORD_CANDIDATES, 10 * k))
+    extra = sorted(set(worded) - set(windows))
     if extra and filters is not None and not filters.empty:
         with library.session() as s:
             extra = [f for chunk in _chunks(extra)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from clap_search.words.pathwords import split_words, useful_words
 
 MAX_TERMS = 12
-PER_TERM = 5000  # files fetched per word (best BM25 first); a word in more files is hardly rare
+PER_TERM = 200  # files fetched per word (best BM25 first); a word in more files is hardly rare
 
 
 @dataclass

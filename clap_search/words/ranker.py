@@ -20,6 +20,7 @@ mode audio only breaks ties.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,20 @@ def semantic_credit(z: float) -> float:
 def word_evidence(signals: Signals, file_id: int) -> float:
     """How well a file's own words match the query, in [0, 1]."""
     return max(signals.lexical.get(file_id, 0.0), semantic_credit(signals.semantic_z.get(file_id, -1e9)))
+
+
+def word_part(signals: Signals, file_id: int) -> float:
+    """The words' share of a file's score (what `fuse` adds to the audio z-score)."""
+    prop = signals.propagated.get(file_id, (0.0, None))[0]
+    sem = semantic_credit(signals.semantic_z.get(file_id, -1e9))
+    return W_LEXICAL * signals.lexical.get(file_id, 0.0) + W_SEMANTIC * sem + W_PROPAGATED * prop
+
+
+def word_candidates(signals: Signals, n: int) -> list[int]:
+    """The n files whose words add most; the others could only rank through their audio."""
+    ids = set(signals.lexical) | set(signals.semantic_z) | set(signals.propagated)
+    scored = ((word_part(signals, f), f) for f in ids)
+    return [f for part, f in heapq.nlargest(n, scored) if part > 0]
 
 
 @dataclass(frozen=True)
