@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,7 @@ class WordsSummary:
     read: int = 0
     with_words: int = 0
     problems: int = 0
+    seconds: float = 0.0
 
 
 def _stale(library: Library, root_key: str) -> list[tuple[int, str, float]]:
@@ -63,13 +65,21 @@ def _read(path: str, root: str) -> Words:
 def update_words(library: Library, embedder: Embedder, root: str | os.PathLike[str]) -> WordsSummary:
     """Bring file_words, the word index and the neighbour graph up to date under `root`."""
     summary = WordsSummary()
-    top = os.path.abspath(os.fspath(root))
+    t0 = time.monotonic()
+    try:
+        _update(library, embedder, os.path.abspath(os.fspath(root)), summary)
+    finally:
+        summary.seconds = time.monotonic() - t0
+    return summary
+
+
+def _update(library: Library, embedder: Embedder, top: str, summary: WordsSummary) -> None:
     with library.session() as s, s.begin():  # files that failed since: their words go
         failed = select(File.id).where(under(path_key(top)), File.status != STATUS_OK)
         s.execute(delete(FileWords).where(FileWords.file_id.in_(failed)))
     todo = _stale(library, path_key(top))
     if not todo:
-        return summary
+        return
     store = library.store
     words_store = open_word_store(library)
     calibration = calibrate(store)
@@ -108,4 +118,3 @@ def update_words(library: Library, embedder: Embedder, root: str | os.PathLike[s
         if vectors:
             words_store.add(np.array(list(vectors), np.int64), np.stack(list(vectors.values())))
     save_word_store(library, words_store)
-    return summary

@@ -73,6 +73,9 @@ def main() -> None:
             f"index: {summary.added} files, {summary.failed} failed, {summary.audio_seconds:.0f} s audio "
             f"in {summary.seconds:.1f} s = {summary.audio_seconds / summary.seconds:.1f} audio-s per wall-s"
         )
+        words_s = summary.words.seconds
+        print(f"of which the words stage (tags, word vectors, audio neighbour graph): {words_s:.1f} s, "
+              f"{100 * words_s / max(summary.seconds - words_s, 1e-9):.1f} % on top of the audio stages")
         search_text(lib, embedder, "warm up", k=10)
         warm = []
         for i in range(args.queries):
