@@ -39,13 +39,15 @@ TAGS = ("info", "bext", "vorbis", "id3")
 
 def asset_path(source_path: str) -> Path:
     """/usr/share/games/lincity-ng/sounds/Plane.wav -> lincity-ng/sounds/Plane (archives: the inner name)."""
-    outer, _, inner = source_path.partition("!")
-    outer = re.sub(r"^/usr/share/(games/)?|^/work/data/pypi/", "", outer.split("#")[0])
-    parts = Path(outer).parts[:-1] if inner else Path(outer).with_suffix("").parts
-    stem = Path(inner.split("#")[0]).with_suffix("").name if inner else ""
+    outer, _, inner = source_path.split("#")[0].partition("!")
+    outer = re.sub(r"^/usr/(share|lib)/(games/)?|^/work/data/pypi/", "", outer)
+    parts = [p for p in Path(outer).parts if p != "/"]
+    if inner:  # the archive's name stands for a folder; the entry's own path follows
+        parts = parts + [p for p in Path(inner).parts if p != "/"]
+    stem = Path(parts[-1]).stem if parts else "clip"
+    folders = parts[:1] + parts[1:-1][-3:]  # the package's folder and the nearest three
     chunk = source_path.split("#")[1] if "#" in source_path else ""
-    rel = Path(*parts[:4]) / stem if stem else Path(*parts[:5])
-    return rel.with_name(rel.name + (f" {chunk}" if chunk else ""))
+    return Path(*folders, stem + (f" {chunk}" if chunk else ""))
 
 
 def _riff_chunk(cid: bytes, data: bytes) -> bytes:
@@ -162,8 +164,9 @@ def main() -> None:
     lib = Library.open(lib_dir, create=True)
     t0 = time.perf_counter()
     summary = index_folder(lib, folder, embedder)
-    print(f"indexed {summary.added} files ({summary.failed} failed) in {time.perf_counter() - t0:.1f} s; "
-          f"words: {summary.words.with_words} with words, {summary.words.problems} metadata problems")
+    print(f"indexed {summary.added} files ({summary.failed} failed) in {time.perf_counter() - t0:.1f} s, "
+          f"of which the words stage {summary.words.seconds:.1f} s; {summary.words.with_words} files with "
+          f"words, {summary.words.problems} with metadata problems")
     print(f"{'mode':8} {'mAP all':>8} {'named':>8} {'tagged':>8} {'nameless':>9}")
     for mode in ("audio", "hybrid", "words"):
         r = evaluate(lib, embedder, truth, mode)
