@@ -105,6 +105,7 @@ class FileWords(Base):
     source: Mapped[float]
     fields: Mapped[str] = mapped_column(default="{}")  # JSON: title, description, keywords, ucs, ...
     text: Mapped[str] = mapped_column(default="")  # every word, for FTS5 (words_fts mirrors it)
+    sentence: Mapped[str] = mapped_column(default="")  # what the text tower reads (and adapt learns)
     useful: Mapped[bool] = mapped_column(default=False)  # words beyond take numbers and recorder names
     error: Mapped[str | None] = mapped_column(default=None)
     vector: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # text tower on the words

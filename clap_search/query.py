@@ -169,6 +169,9 @@ def search_text(
     if mode not in MODES:
         raise UsageError(f"unknown mode '{mode}': use {', '.join(MODES)}")
     library.check_model(embedder.identity)
+    from clap_search.words.adapt import apply_layer
+
+    apply_layer(embedder, library)  # the library's own text head from `clap-search adapt`, if any
     queries = embedder.embed_texts([text])
     if mode == "audio":
         return search_vectors(library, queries, k, per_file, filters)

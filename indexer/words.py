@@ -28,6 +28,7 @@ from clap_search.db import (
 )
 from clap_search.embed import Embedder
 from clap_search.library import Library
+from clap_search.words.adapt import apply_layer
 from clap_search.words.graph import file_vector, link_files
 from clap_search.words.metadata import Words, read_words
 from clap_search.words.semantic import calibrate, open_word_store, save_word_store
@@ -80,6 +81,7 @@ def _update(library: Library, embedder: Embedder, top: str, summary: WordsSummar
     todo = _stale(library, path_key(top))
     if not todo:
         return
+    apply_layer(embedder, library)  # word vectors come from the library's adapted text head, if any
     store = library.store
     words_store = open_word_store(library)
     calibration = calibrate(store)
@@ -102,7 +104,7 @@ def _update(library: Library, embedder: Embedder, top: str, summary: WordsSummar
             for fid, _, at in chunk:
                 w = read[fid]
                 row = s.get(FileWords, fid) or FileWords(file_id=fid)
-                row.source, row.fields, row.text = at, w.fields_json(), w.text
+                row.source, row.fields, row.text, row.sentence = at, w.fields_json(), w.text, w.sentence
                 row.useful, row.error = w.useful, w.error
                 row.vector = vector_to_blob(vectors[fid]) if fid in vectors else None
                 row.audio_mean = vector_to_blob(means[fid]) if fid in means else None

@@ -171,6 +171,19 @@ def main() -> None:
     for mode in ("audio", "hybrid", "words"):
         r = evaluate(lib, embedder, truth, mode)
         print(f"{mode:8} {r['all']:8.3f} {r['named']:8.3f} {r['tagged']:8.3f} {r['nameless']:9.3f}")
+    from clap_search.training.adapt import adapt_library
+
+    t0 = time.perf_counter()
+    report = adapt_library(lib, embedder)
+    print(f"adapt: {report.pairs} named files, {report.held_out} held out, their mAP "
+          f"{report.before:.3f} -> {report.after:.3f}, {time.perf_counter() - t0:.1f} s")
+    for mode in ("audio", "hybrid"):
+        r = evaluate(lib, embedder, truth, mode)
+        name = f"{mode}+ad"
+        print(f"{name:8} {r['all']:8.3f} {r['named']:8.3f} {r['tagged']:8.3f} {r['nameless']:9.3f}")
+    from clap_search.words.adapt import reset_layer
+
+    reset_layer(lib, embedder)
 
 
 if __name__ == "__main__":

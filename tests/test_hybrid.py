@@ -144,3 +144,46 @@ def test_cli_modes_explain_and_status(tmp_path, named):
     assert bad.returncode != 0 and bad.stderr.startswith("error: unknown mode 'loud'")
     status = json.loads(run("status", "--json").stdout)
     assert status["words"]["with_words"] == 3
+    few = run("adapt", "--epochs", "2")
+    assert few.returncode == 2 and few.stderr.startswith("error: adapt needs at least 8 files with words")
+    assert run("adapt", "--reset").returncode == 0
+
+
+def test_adapt_trains_a_library_layer_and_reset_undoes_it(library, embedder, tmp_path):
+    import torch
+
+    from clap_search.training.adapt import adapt_library
+    from clap_search.words import adapt as layer
+
+    root = tmp_path / "named"
+    for i, name in enumerate(["dog", "cat", "cow", "rain", "door", "bell", "car", "bird", "wind", "fire"]):
+        write_sound(root / f"{name}_{i}.wav", seconds=2, freq=200 + 170 * i, seed=i)
+    index_folder(library, root, embedder)
+    shipped = {k: v.clone() for k, v in embedder.model.text_projection.state_dict().items()}
+    with library.session() as s:
+        before = {f: bytes(v) for f, v in s.execute(select(FileWords.file_id, FileWords.vector))}
+    ticks = []
+    report = adapt_library(library, embedder, epochs=3, progress=lambda done, total: ticks.append(done))
+    assert ticks == [1, 2, 3] and report.pairs == 10 and 0 <= report.after <= 1
+    assert layer.record(library)["layer"] == embedder.text_layer
+    changed = embedder.model.text_projection.state_dict()
+    assert any(not torch.equal(changed[k], shipped[k]) for k in shipped)
+    with library.session() as s:
+        after = {f: bytes(v) for f, v in s.execute(select(FileWords.file_id, FileWords.vector))}
+    assert after != before  # word vectors re-embedded with the adapted head
+    assert search_text(library, embedder, "dog", k=1)  # queries use it
+    assert layer.reset_layer(library, embedder)
+    restored = embedder.model.text_projection.state_dict()
+    assert all(torch.equal(restored[k], shipped[k]) for k in shipped)
+    with library.session() as s:
+        assert {f: bytes(v) for f, v in s.execute(select(FileWords.file_id, FileWords.vector))} == before
+
+
+def test_adapt_needs_named_files(library, embedder, tmp_path):
+    from clap_search.errors import UsageError
+    from clap_search.training.adapt import adapt_library
+
+    write_sound(tmp_path / "x" / "ZOOM0001.WAV")
+    index_folder(library, tmp_path / "x", embedder)
+    with pytest.raises(UsageError, match="at least 8 files with words"):
+        adapt_library(library, embedder)

@@ -10,6 +10,7 @@ import click
 import typer
 
 from clap_search.cli.commands import (
+    adapt,
     classify,
     duplicates,
     export,
@@ -41,6 +42,7 @@ for command in (
     duplicates.duplicates,
     export.export,
     serve.serve,
+    adapt.adapt,
 ):
     app.command()(command)
 
