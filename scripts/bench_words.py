@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from clap_search.indexer.pipeline import index_folder
 
 from clap_search.embed import Embedder
 from clap_search.hostinfo import describe_machine
-from clap_search.indexer.pipeline import index_folder
 from clap_search.library import Library
 from clap_search.query import search_text
 

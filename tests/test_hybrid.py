@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from clap_search.indexer.pipeline import index_folder
 from sqlalchemy import func, select
 
 from clap_search.db import FileWords, Neighbor
 from clap_search.filters import Filters
-from clap_search.indexer.pipeline import index_folder
 from clap_search.query import search_text
 from clap_search.words.summary import words_status
 from tests.conftest import write_sound
@@ -151,8 +151,8 @@ def test_cli_modes_explain_and_status(tmp_path, named):
 
 def test_adapt_trains_a_library_layer_and_reset_undoes_it(library, embedder, tmp_path):
     import torch
-
     from clap_search.training.adapt import adapt_library
+
     from clap_search.words import adapt as layer
 
     root = tmp_path / "named"
@@ -180,8 +180,9 @@ def test_adapt_trains_a_library_layer_and_reset_undoes_it(library, embedder, tmp
 
 
 def test_adapt_needs_named_files(library, embedder, tmp_path):
-    from clap_search.errors import UsageError
     from clap_search.training.adapt import adapt_library
+
+    from clap_search.errors import UsageError
 
     write_sound(tmp_path / "x" / "ZOOM0001.WAV")
     index_folder(library, tmp_path / "x", embedder)
