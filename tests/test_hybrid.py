@@ -188,3 +188,22 @@ def test_adapt_needs_named_files(library, embedder, tmp_path):
     index_folder(library, tmp_path / "x", embedder)
     with pytest.raises(UsageError, match="at least 8 files with words"):
         adapt_library(library, embedder)
+
+
+def test_api_search_modes_explain_and_words(library, embedder, named):
+    from fastapi.testclient import TestClient
+
+    from clap_search.server.app import create_app
+    from clap_search.server.engine import Engine
+    from clap_search.server.media import MediaFiles
+
+    index_folder(library, named, embedder)
+    app = create_app(engine=Engine(library, embedder, MediaFiles(library), 200_000))
+    with TestClient(app) as client:
+        hits = client.get("/api/search", params={"q": "thunder", "k": 2}).json()["results"]
+        assert hits[0]["name"] == "T001.WAV" and hits[0]["words"]["title"] == "Thunder rumble distant"
+        assert hits[0]["explain"]["lexical"] == 1.0
+        audio = client.get("/api/search", params={"q": "thunder", "mode": "audio"}).json()["results"]
+        assert audio[0]["explain"] is None
+        assert client.get("/api/search", params={"q": "x", "mode": "loud"}).status_code == 422
+        assert client.get("/api/status").json()["words"]["with_words"] == 3
