@@ -126,3 +126,9 @@ def test_words_and_neighbours_lift_a_file_and_explain_it():
     ranked = fuse(signals, [1, 2, 3])
     assert [r.file_id for r in ranked] == [1, 3, 2]
     assert ranked[1].explain["propagated_from"] == 1 and ranked[0].explain["lexical"] == 1.0
+
+
+def test_a_file_that_cannot_be_opened_keeps_its_path_words(tmp_path):
+    words = read_words(str(tmp_path / "Animals" / "gone_dog_bark.wav"), root=str(tmp_path))
+    assert words.fields["name"] == ["gone", "dog", "bark"] and words.useful
+    assert "tags unreadable" in (words.error or "")

@@ -106,7 +106,12 @@ def _mutagen_fields(path: str, words: Words) -> dict[str, list[object]]:
     import mutagen
 
     found: dict[str, list[object]] = {}
-    if _id3_too_big(path):
+    try:
+        too_big = _id3_too_big(path)
+    except OSError as exc:  # the name and folder words are still kept
+        words.problems.append(f"tags unreadable ({exc.strerror or exc})")
+        return found
+    if too_big:
         words.problems.append(f"ID3 tag over {MAX_ID3 >> 20} MB skipped")
         return found
     try:
@@ -125,7 +130,7 @@ def _mutagen_fields(path: str, words: Words) -> dict[str, list[object]]:
 
 def _collect(path: str, words: Words) -> dict[str, list[str]]:
     raw = _mutagen_fields(path, words)
-    if path.lower().endswith((".wav", ".wave", ".bwf", ".rf64")):
+    if path.lower().endswith((".wav", ".wave", ".bwf", ".rf64")) and os.path.isfile(path):
         try:
             riff = read_riff(path)
             words.problems.extend(riff.problems)
