@@ -207,3 +207,15 @@ def test_api_search_modes_explain_and_words(library, embedder, named):
         assert audio[0]["explain"] is None
         assert client.get("/api/search", params={"q": "x", "mode": "loud"}).status_code == 422
         assert client.get("/api/status").json()["words"]["with_words"] == 3
+
+
+def test_a_library_indexed_before_words_gets_them_on_the_next_run(library, embedder, named):
+    from sqlalchemy import delete
+
+    index_folder(library, named, embedder)
+    with library.session() as s, s.begin():
+        s.execute(delete(FileWords))  # as an older version left it
+    summary = index_folder(library, named, embedder)
+    assert summary.unchanged == 8 and summary.words.read == 8  # no audio decoded again
+    assert Path(search_text(library, embedder, "dog", k=1)[0].path).name == "dog_bark.wav"
+    assert index_folder(library, named, embedder).words.read == 0  # and then nothing to do
