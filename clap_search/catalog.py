@@ -13,6 +13,7 @@ from clap_search.db import STATUS_OK, File, Tag
 from clap_search.errors import NotFoundError
 from clap_search.library import Library
 from clap_search.query import Hit
+from clap_search.words.summary import words_of
 
 ID_CHUNK = 10_000
 
@@ -53,11 +54,13 @@ def describe_hits(library: Library, hits: Sequence[Hit]) -> list[dict[str, Any]]
     with library.session() as s:
         rows = {f.id: f for f in s.scalars(select(File).where(File.id.in_(ids)))}
     tags = tags_of(library, ids)
+    words = words_of(library, ids)
     out = []
     for hit in hits:
         row = rows.get(hit.file_id)
         meta = _file_fields(row) if row is not None else {}
-        out.append({**hit.to_json(), **meta, "tags": tags.get(hit.file_id, [])})
+        out.append({**hit.to_json(), **meta, "tags": tags.get(hit.file_id, []),
+                    "words": words.get(hit.file_id, {})})
     return out
 
 
@@ -70,6 +73,7 @@ def file_info(library: Library, file_id: int) -> dict[str, Any]:
         info = {**_file_fields(row), "status": row.status, "error": row.error}
         info["segments"] = len(row.segments)
     info["tags"] = tags_of(library, [file_id]).get(file_id, [])
+    info["words"] = words_of(library, [file_id]).get(file_id, {})
     return info
 
 

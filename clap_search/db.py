@@ -97,6 +97,38 @@ class Root(Base):
     path: Mapped[str] = mapped_column(unique=True)
 
 
+class FileWords(Base):
+    """What a file says about itself (tags, path, UCS name) and the vectors the hybrid ranker uses.
+
+    `source` is the file row's `indexed_at` when the words were read: a re-embedded or moved file
+    gets a new one, so its words are read again. `error` says why metadata was left out.
+    """
+
+    __tablename__ = "file_words"
+
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[float]
+    fields: Mapped[str] = mapped_column(default="{}")  # JSON: title, description, keywords, ucs, ...
+    text: Mapped[str] = mapped_column(default="")  # every word, for FTS5 (words_fts mirrors it)
+    sentence: Mapped[str] = mapped_column(default="")  # what the text tower reads (and adapt learns)
+    useful: Mapped[bool] = mapped_column(default=False)  # words beyond take numbers and recorder names
+    error: Mapped[str | None] = mapped_column(default=None)
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # text tower on the words
+    audio_mean: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # mean window vector
+
+
+class Neighbor(Base):
+    """An edge of the file-level audio kNN graph: `weight` in (0, 1] from the audio similarity."""
+
+    __tablename__ = "neighbors"
+
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
+    neighbor_id: Mapped[int] = mapped_column(
+        ForeignKey("files.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    weight: Mapped[float]
+
+
 class Meta(Base):
     """The single row saying which model made the vectors and which index generation is current."""
 
@@ -133,6 +165,7 @@ def open_engine(path: Path) -> Engine:
 
     Base.metadata.create_all(engine)
     _add_missing_columns(engine)
+    _create_word_search(engine)
     return engine
 
 
@@ -156,6 +189,27 @@ def _add_missing_columns(engine: Engine) -> None:
                     conn.execute(text(index))
                 if column == "path_format":
                     _migrate_paths(conn)
+
+
+# FTS5 over file_words.text (external content, kept in step by triggers; a cascade from files
+# fires them too). porter: "barking" finds "bark"; unicode61 folds case and accents.
+WORD_SEARCH_SQL = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS words_fts USING fts5(text, content='file_words', "
+    "content_rowid='file_id', tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS file_words_ai AFTER INSERT ON file_words BEGIN "
+    "INSERT INTO words_fts(rowid, text) VALUES (new.file_id, new.text); END",
+    "CREATE TRIGGER IF NOT EXISTS file_words_ad AFTER DELETE ON file_words BEGIN "
+    "INSERT INTO words_fts(words_fts, rowid, text) VALUES ('delete', old.file_id, old.text); END",
+    "CREATE TRIGGER IF NOT EXISTS file_words_au AFTER UPDATE OF text ON file_words BEGIN "
+    "INSERT INTO words_fts(words_fts, rowid, text) VALUES ('delete', old.file_id, old.text); "
+    "INSERT INTO words_fts(rowid, text) VALUES (new.file_id, new.text); END",
+]
+
+
+def _create_word_search(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for sql in WORD_SEARCH_SQL:
+            conn.execute(text(sql))
 
 
 _ESCAPED = re.compile(rb"\\(\\|x[0-9a-f]{2})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["Classification", "Filters", "Hit", "classify", "search_text", "search_vectors", "similar"]
 
 FIRST_FETCH = 64
+AUDIO_CANDIDATES = 50  # files the hybrid ranker takes from the audio search, at least
+WORD_CANDIDATES = 100  # and from the word evidence
 ID_CHUNK = 10_000
 
 
@@ -39,6 +41,8 @@ class Hit:
     segment_id: int
     file_id: int
     duration: float | None
+    # Hybrid ranking: the parts of `score` (audio, lexical, semantic, propagated); see words/ranker.py
+    explain: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,17 +110,7 @@ def _more_windows(
     library: Library, queries: np.ndarray, file_ids: list[int], per_file: int
 ) -> list[tuple[int, float]]:
     """The `per_file` best windows of each chosen file, exactly (a small filtered search)."""
-    with library.session() as s:
-        rows = s.execute(select(Segment.id, Segment.file_id).where(Segment.file_id.in_(file_ids))).all()
-    owner = dict(rows)
-    best = _best_windows(library, queries, len(owner), np.array(list(owner), dtype=np.int64))
-    taken: dict[int, int] = {}
-    out = []
-    for sid, score in sorted(best.items(), key=lambda kv: -kv[1]):
-        if sid in owner and taken.get(owner[sid], 0) < per_file:
-            taken[owner[sid]] = taken.get(owner[sid], 0) + 1
-            out.append((sid, score))
-    return out
+    return [(sid, score) for sid, score, _ in _scored_windows(library, queries, file_ids, per_file)]
 
 
 def _hits(library: Library, scored: list[tuple[int, float]]) -> list[Hit]:
@@ -164,12 +158,99 @@ def search_text(
     k: int = 10,
     per_file: int = 1,
     filters: Filters | None = None,
+    mode: str = "hybrid",
 ) -> list[Hit]:
-    """Sounds matching a description, best first."""
+    """Sounds matching a description, best first.
+
+    `mode`: "audio" ranks by the CLAP audio-text score alone; "hybrid" (the default) fuses it with
+    the files' words and their audio neighbours' words (words/ranker.py); "words" ranks by words.
+    """
+    from clap_search.words.ranker import MODES
+
     if not text.strip():
         raise UsageError('empty query: describe a sound, e.g. clap-search query "dog barking in rain"')
+    if mode not in MODES:
+        raise UsageError(f"unknown mode '{mode}': use {', '.join(MODES)}")
     library.check_model(embedder.identity)
-    return search_vectors(library, embedder.embed_texts([text]), k, per_file, filters)
+    from clap_search.words.adapt import apply_layer
+
+    apply_layer(embedder, library)  # the library's own text head from `clap-search adapt`, if any
+    queries = embedder.embed_texts([text])
+    if mode == "audio":
+        return search_vectors(library, queries, k, per_file, filters)
+    return _search_hybrid(library, embedder, queries, text, k, per_file, filters, mode)
+
+
+def _best_window_of(
+    library: Library, queries: np.ndarray, file_ids: list[int]
+) -> dict[int, tuple[int, float]]:
+    """file id -> (best segment id, score) for these files, exactly."""
+    if not file_ids:
+        return {}
+    return {fid: (sid, score) for sid, score, fid in _scored_windows(library, queries, file_ids, 1)}
+
+
+def _scored_windows(
+    library: Library, queries: np.ndarray, file_ids: list[int], per_file: int
+) -> list[tuple[int, float, int]]:
+    with library.session() as s:
+        rows = s.execute(select(Segment.id, Segment.file_id).where(Segment.file_id.in_(file_ids)))
+        owner = dict(rows.all())
+    if not owner:
+        return []
+    best = _best_windows(library, queries, len(owner), np.array(list(owner), dtype=np.int64))
+    taken: dict[int, int] = {}
+    out = []
+    for sid, score in sorted(best.items(), key=lambda kv: -kv[1]):
+        fid = owner.get(sid)
+        if fid is not None and taken.get(fid, 0) < per_file:
+            taken[fid] = taken.get(fid, 0) + 1
+            out.append((sid, score, fid))
+    return out
+
+
+def _search_hybrid(
+    library: Library, embedder: Embedder, queries: np.ndarray, text: str, k: int, per_file: int,
+    filters: Filters | None, mode: str,
+) -> list[Hit]:
+    """Audio candidates and word candidates, fused by words.ranker; filters hold for both."""
+    from clap_search.filters import conditions
+    from clap_search.words import evidence, ranker, semantic
+    from clap_search.words.reference import reference_vectors
+
+    if k < 1 or per_file < 1:
+        raise UsageError("-k and --per-file must be at least 1")
+    if library.model() is None or len(library.store) == 0:
+        return []
+    state = semantic.word_state(library, reference_vectors(embedder))
+    with library.session() as s:
+        allowed = allowed_segments(s, filters)
+        signals = evidence.gather(s, state, text, queries)
+    audio_top = _rank_files(library, queries, max(AUDIO_CANDIDATES, 4 * k), allowed, None)
+    windows = {fid: (sid, score) for fid, sid, score in audio_top}
+    # The files whose words add most; a file with neither strong words nor strong audio cannot
+    # reach the top k, so the exact audio score is computed for these few only.
+    worded = ranker.word_candidates(signals, max(WORD_CANDIDATES, 10 * k))
+    extra = sorted(set(worded) - set(windows))
+    if extra and filters is not None and not filters.empty:
+        with library.session() as s:
+            extra = [f for chunk in _chunks(extra)
+                     for f in s.scalars(select(File.id).where(File.id.in_(chunk), *conditions(filters)))]
+    windows.update(_best_window_of(library, queries, extra))
+    signals.audio = {fid: score for fid, (_, score) in windows.items()}
+    fids = list(signals.audio)
+    z = state.audio_calibration.z(queries[0], np.array([signals.audio[f] for f in fids], np.float32))
+    signals.audio_z = dict(zip(fids, z.tolist()))
+    ranked = ranker.fuse(signals, fids, mode)[:k]
+    if per_file == 1:
+        hits = _hits(library, [(windows[r.file_id][0], r.score) for r in ranked])
+    else:
+        rank = {r.file_id: i for i, r in enumerate(ranked)}
+        found = _scored_windows(library, queries, list(rank), per_file)
+        found.sort(key=lambda t: (rank[t[2]], -t[1]))
+        hits = _hits(library, [(sid, ranked[rank[fid]].score) for sid, _, fid in found])
+    why = {r.file_id: r.explain for r in ranked}
+    return [replace(h, explain=why.get(h.file_id)) for h in hits]
 
 
 def _indexed_vectors(library: Library, path: Path) -> tuple[int, np.ndarray] | None:

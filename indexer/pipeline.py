@@ -17,6 +17,7 @@ from clap_search.errors import NotFoundError
 from clap_search.indexer.decode import decode_all
 from clap_search.indexer.embed import embed_one
 from clap_search.indexer.scan import Candidate, scan
+from clap_search.indexer.words import WordsSummary, update_words
 from clap_search.indexer.write import FAILED, Writer
 from clap_search.library import Library
 from clap_search.threads import plan_index_threads
@@ -46,6 +47,7 @@ class IndexSummary:
     audio_seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    words: WordsSummary = field(default_factory=WordsSummary)
 
 
 @dataclass
@@ -119,6 +121,7 @@ def index_folder(
         finally:
             writer.close()
             library.save_store()
+        summary.words = update_words(library, embedder, top)
     summary.seconds = time.monotonic() - t0
     return summary
 

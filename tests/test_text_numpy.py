@@ -94,3 +94,29 @@ def test_random_configs_and_other_layouts_fall_back_to_torch(checkpoint, tmp_pat
     meta = {"format": "clap-search/1", "config": model.cfg.to_json(), "version": "x"}
     save_file({k: v.contiguous() for k, v in state.items()}, str(other), metadata=meta)
     assert create_text_tower(str(other)) is None
+
+
+def test_an_adapted_text_head_gives_the_same_query_vectors_in_numpy_and_torch(checkpoint, tmp_path):
+    """`clap-search adapt` stores a text head in the library; queries (numpy) and the words stage
+    (torch) must both apply it, and agree."""
+    from clap_search.library import Library
+    from clap_search.words.adapt import LAYER, RECORD, apply_layer
+
+    torch_embedder = Embedder.load(str(checkpoint))
+    text = load_text_embedder(str(checkpoint))
+    before = text.embed_texts(TEXTS)
+    lib = Library.open(tmp_path / "lib", create=True)
+    shipped = torch_embedder.model.text_projection.state_dict()
+    head = {k: v + 0.05 * torch.randn_like(v) for k, v in shipped.items()}
+    from safetensors.torch import save_file
+
+    save_file({k: v.contiguous() for k, v in head.items()}, str(lib.root / LAYER))
+    (lib.root / RECORD).write_text(f'{{"layer": "x1", "model_version": "{torch_embedder.identity.version}"}}')
+    assert apply_layer(text, lib) == "x1" and apply_layer(torch_embedder, lib) == "x1"
+    adapted = text.embed_texts(TEXTS)
+    assert float(np.abs(adapted - before).max()) > 1e-3  # the head changed the vectors
+    assert_close(adapted, torch_embedder.embed_texts(TEXTS))
+    (lib.root / RECORD).unlink()  # reset: back to the shipped head
+    assert apply_layer(text, lib) is None
+    assert_close(text.embed_texts(TEXTS), before)
+    lib.close()

@@ -12,6 +12,7 @@ import typer
 from clap_search import __version__
 from clap_search.cli.command import Command
 from clap_search.cli.commands import (
+    adapt,
     classify,
     duplicates,
     export,
@@ -60,6 +61,7 @@ for command in (
     duplicates.duplicates,
     export.export,
     serve.serve,
+    adapt.adapt,
 ):
     app.command(cls=Command)(command)
 app.add_typer(models.app)

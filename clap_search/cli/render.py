@@ -62,6 +62,21 @@ def hits_table(hits: list[Any], title: str) -> Table:
     return table
 
 
+def explained_table(hits: list[Any], title: str) -> Table:
+    """Hits with the parts of the hybrid score (words/ranker.py)."""
+    table = Table(title=title, title_justify="left")
+    for name in ("#", "score", "audio", "words", "meaning", "neighbours", "path"):
+        table.add_column(name, justify="left" if name == "path" else "right", overflow="fold")
+    for rank, hit in enumerate(hits, 1):
+        why = hit.explain or {}
+        table.add_row(str(rank), f"{hit.score:.2f}", f"{why.get('audio_z', 0):.2f}",
+                      f"{why.get('lexical', 0):.2f}", f"{why.get('semantic_credit', 0):.2f}",
+                      f"{why.get('propagated', 0):.2f}", hit.path)
+    table.caption = ("score = audio (z vs library) + 4 x words (share of query words in the name/tags) + "
+                     "4 x meaning (text tower on the words) + 3 x neighbours (best audio neighbour's match)")
+    return table
+
+
 def human_bytes(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":

@@ -83,6 +83,21 @@ class NumpyTextTower:
         self.w = {n: _prepared(n, weights[n]) for n in names if n != word}
         self.word = weights[word]
 
+    def projection(self) -> dict[str, np.ndarray]:
+        """The text projection's tensors as a checkpoint holds them (keys without the prefix)."""
+        head = "text_projection."
+        return {n[len(head):]: (w.T if w.ndim == 2 else w).copy() for n, w in self.w.items()
+                if n.startswith(head)}
+
+    def load_projection(self, state: dict[str, np.ndarray]) -> None:
+        """Swap in another text projection (a library's adapted head); shapes must match."""
+        for key, tensor in state.items():
+            name = "text_projection." + key
+            new = _prepared(name, np.asarray(tensor))
+            if name not in self.w or self.w[name].shape != new.shape:
+                raise ValueError(f"the text head does not fit this model ({name})")
+            self.w[name] = new
+
     def _linear(self, x: np.ndarray, name: str, bias: bool = True) -> np.ndarray:
         out = x @ self.w[name + ".weight"]
         return out + self.w[name + ".bias"] if bias else out

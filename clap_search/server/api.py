@@ -75,10 +75,14 @@ def search(
     q: Annotated[str, Query(min_length=1, description="What the sound is, in words.")],
     k: K = 10,
     per_file: PerFile = 1,
+    mode: Annotated[
+        Literal["hybrid", "audio", "words"],
+        Query(description="hybrid: sound and the files' words; audio: sound only; words: words only."),
+    ] = "hybrid",
 ) -> dict[str, Any]:
-    """Sounds matching a description, best first."""
+    """Sounds matching a description, best first; each hit's `explain` gives the parts of its score."""
     with engine.use() as lib:
-        hits = query.search_text(lib, engine.embedder, q, k=k, per_file=per_file, filters=filters)
+        hits = query.search_text(lib, engine.embedder, q, k=k, per_file=per_file, filters=filters, mode=mode)
         return _results(request, engine, hits)
 
 
@@ -136,8 +140,10 @@ def file_metadata(request: Request, engine: EngineDep, file_id: FileId) -> dict[
 @router.get("/status", summary="Library counts")
 def status(engine: EngineDep) -> dict[str, Any]:
     """Files, failures, segments, hours, model and sizes on disk (as `clap-search status --json`)."""
+    from clap_search.words.summary import words_status
+
     with engine.use() as lib:
-        return lib.stats(max_failures=100).to_json()
+        return {**lib.stats(max_failures=100).to_json(), "words": words_status(lib)}
 
 
 @router.get("/facets", summary="Filter values")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -16,7 +18,8 @@ class TagOut(Open):
 
 class HitOut(Open):
     path: str = Field(description="Absolute path of the file on the server.")
-    score: float = Field(description="Cosine similarity of the best window, higher is closer.")
+    score: float = Field(description="Higher is closer: the best window's cosine (audio mode, similar), "
+                         "or the hybrid score whose parts are in `explain`.")
     start: float = Field(description="Start of the matching window, seconds into the file.")
     end: float = Field(description="End of the matching window, seconds.")
     audio_url: str = Field(description="Streams the file (supports HTTP Range).")
@@ -30,6 +33,10 @@ class HitOut(Open):
     channels: int | None = None
     format: str | None = None
     tags: list[TagOut] = []
+    words: dict[str, Any] = Field(default={}, description="What the file says about itself: title, "
+                                  "description, keywords, category, ucs, name and folder words.")
+    explain: dict[str, Any] | None = Field(default=None, description="Hybrid ranking: audio, audio_z, "
+                                           "lexical, semantic, semantic_credit, propagated, propagated_from.")
 
 
 class ResultsOut(Open):

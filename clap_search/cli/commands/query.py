@@ -38,6 +38,15 @@ def query(
     max_duration: MaxDurationOpt = None,
     ext: ExtOpt = None,
     tag: TagOpt = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode", metavar="MODE", help="hybrid (sound + the files' words), audio (sound only) or words."
+        ),
+    ] = "hybrid",
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show each hit's audio, word, semantic and propagated scores.")
+    ] = False,
     library: LibraryOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = DEFAULT_DEVICE,
@@ -47,10 +56,11 @@ def query(
     """Search the library by text: rank, score, path and time range of the best matches.
 
     Filters (--folder, --min/max-duration, --ext, --tag) apply before ranking, so k results come
-    back when k files pass them.
+    back when k files pass them. The default --mode hybrid adds what files say about themselves
+    (names, folders, tags) and what their audio neighbours say; --explain shows why each ranked.
 
     \b
-    Example: clap-search query "dog barking in rain" -k 5 --tag exterior --max-duration 10
+    Example: clap-search query "dog barking in rain" -k 5 --tag exterior --max-duration 10 --explain
     """
     from clap_search.catalog import describe_hits
     from clap_search.errors import UsageError
@@ -63,10 +73,12 @@ def query(
     filters = build_filters(folder, min_duration, max_duration, ext, tag)
     lib = open_library(library)
     embedder = load_text_embedder(model, device, lib)
-    hits = search_text(lib, embedder, text, k=k, per_file=per_file, filters=filters)
+    hits = search_text(lib, embedder, text, k=k, per_file=per_file, filters=filters, mode=mode)
     if not hits:
         require_sounds(lib)
     if as_json:
         render.json_lines(describe_hits(lib, hits))
+    elif explain:
+        render.stdout().print(render.explained_table(hits, f'matches for "{text}" ({mode})'))
     else:
         render.print_table(render.hits_table(hits, f'matches for "{text}"'))

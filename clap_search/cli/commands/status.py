@@ -26,6 +26,9 @@ def _table(d: dict[str, Any]) -> Table:
             f"database {render.human_bytes(d['db_bytes'])}, index {render.human_bytes(d['index_bytes'])}",
         ),
     ]
+    w = d["words"]
+    rows.insert(3, ("words", f"{w['with_words']} files with words, {w['without_words']} without, "
+                             f"{w['metadata_problems']} with metadata left out"))
     for key, value in rows:
         table.add_row(key, value)
     return table
@@ -52,8 +55,10 @@ def status(
     Example: clap-search status --json
     Example: clap-search status --check (verify the vector index against the database, repair it)
     """
+    from clap_search.words.summary import words_status
+
     lib = open_library(library)
-    d = lib.stats().to_json()
+    d = {**lib.stats().to_json(), "words": words_status(lib, max_problems=failures)}
     if check:
         from clap_search.consistency import check_index
 
@@ -73,3 +78,5 @@ def status(
         out.print(f"check: {found.summary()}", markup=False)
     for f in d["failures"][:failures]:
         out.print(f"failed: {f['path']}: {f['error']}", markup=False)
+    for p in d["words"]["problems"][:failures]:
+        out.print(f"metadata left out: {p['path']}: {p['error']}", markup=False)

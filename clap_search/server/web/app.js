@@ -99,6 +99,15 @@ function show(hits, query, ms) {
   if (hits.length) select(0, false);
 }
 
+function whyChip(why) {
+  // which signal ranked this hit (words/ranker.py): sound, its words, their meaning, its neighbours
+  const parts = [["sound", why.audio_z], ["words", why.lexical], ["meaning", why.semantic_credit],
+                 ["neighbours", why.propagated]];
+  const c = chip("why: " + parts.filter(([, v]) => v > 0.05).map(([n, v]) => `${n} ${v.toFixed(2)}`).join(", "));
+  c.title = JSON.stringify(why);
+  return c;
+}
+
 function row(hit, i, hi, lo) {
   const li = $("row").content.firstElementChild.cloneNode(true);
   li.dataset.index = i;
@@ -114,6 +123,10 @@ function row(hit, i, hi, lo) {
   if (hit.format) meta.append(chip(hit.format));
   if (hit.sample_rate) meta.append(chip(`${(hit.sample_rate / 1000).toFixed(hit.sample_rate % 1000 ? 1 : 0)} kHz`));
   for (const t of hit.tags || []) meta.append(tagChip(t));
+  const words = hit.words || {};
+  const said = words.description || words.title || (words.ucs && words.ucs.fx_name) || words.keywords;
+  if (said) meta.append(chip(`“${said.slice(0, 80)}”`));
+  if (hit.explain) meta.append(whyChip(hit.explain));
   const width = hi > lo ? 15 + 85 * (hit.score - lo) / (hi - lo) : 100;
   li.querySelector(".bar span").style.width = `${width}%`;
   li.querySelector(".score b").textContent = hit.score.toFixed(3);

@@ -1,0 +1,68 @@
+"""Lexical match of a query on the files' words: SQLite FTS5 (porter-stemmed), IDF-weighted.
+
+Each query word is looked up on its own, so a file's score is the share of the query's
+informative words it contains, weighted by how rare each word is in the library (BM25's IDF):
+"a cow mooing" gives cow.wav 1.0 when no file says "moo", and a file with both words beats a
+file with one. Words no file contains are left out of the share: they can only be matched by
+sound, and should not dilute a name that matches everything the library can match.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from clap_search.words.pathwords import split_words, useful_words
+
+MAX_TERMS = 12
+PER_TERM = 200  # files fetched per word (best BM25 first); a word in more files is hardly rare
+
+
+@dataclass
+class LexicalMatch:
+    """file id -> share of the query's (IDF-weighted) known words it contains, in [0, 1]."""
+
+    scores: dict[int, float] = field(default_factory=dict)
+    terms: dict[str, int] = field(default_factory=dict)  # word -> files containing it
+
+
+def query_terms(query: str) -> list[str]:
+    return list(dict.fromkeys(useful_words(split_words(query))))[:MAX_TERMS]
+
+
+def lexical_match(session: Session, query: str) -> LexicalMatch:
+    """FTS5 lookups, one per informative query word."""
+    out = LexicalMatch()
+    terms = query_terms(query)
+    if not terms:
+        return out
+    total = session.execute(text("SELECT count(*) FROM file_words")).scalar() or 0
+    weights: dict[str, float] = {}
+    matched: dict[str, list[int]] = {}
+    for term in terms:
+        phrase = '"' + term.replace('"', '""') + '"'
+        rows = session.execute(
+            text("SELECT rowid FROM words_fts WHERE words_fts MATCH :q ORDER BY rank LIMIT :n"),
+            {"q": phrase, "n": PER_TERM},
+        ).scalars().all()
+        if not rows:
+            continue
+        df = len(rows)
+        if df == PER_TERM:
+            df = session.execute(
+                text("SELECT count(*) FROM words_fts WHERE words_fts MATCH :q"), {"q": phrase}
+            ).scalar() or df
+        out.terms[term] = df
+        weights[term] = math.log(1 + (total - df + 0.5) / (df + 0.5))
+        matched[term] = list(rows)
+    denominator = sum(weights.values())
+    if denominator <= 0:
+        return out
+    for term, ids in matched.items():
+        share = weights[term] / denominator
+        for fid in ids:
+            out.scores[fid] = out.scores.get(fid, 0.0) + share
+    return out
