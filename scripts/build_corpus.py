@@ -106,12 +106,12 @@ def main():
             from corpus import render
 
             render.render_stage(args.out, state, log)
-    rows, eval_rows, groups, st = manifest_stage(args.out, state, t0, extra)
+    rows, eval_rows, eval_info, st = manifest_stage(args.out, state, t0, extra)
     if not args.no_mix and not args.manifest_only:
         from corpus import mix
 
         mix.mix_stage(args.out, state, rows, log)
-        rows, eval_rows, groups, st = manifest_stage(args.out, state, t0, extra)
+        rows, eval_rows, eval_info, st = manifest_stage(args.out, state, t0, extra)
     tpath = os.path.join(args.out, "work", "timing.json")
     timing = json.load(open(tpath)) if os.path.exists(tpath) else {"runs": []}
     timing["runs"].append({"at": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": round(time.time() - t0, 1),
@@ -119,7 +119,7 @@ def main():
     with open(tpath, "w") as f:
         json.dump(timing, f, indent=1)
     extra["build_runs"] = timing["runs"][-5:]
-    stats = write_outputs(args.out, rows, eval_rows, groups, st, t0, extra)
+    stats = write_outputs(args.out, rows, eval_rows, eval_info, st, t0, extra)
     write_readme(args.out, stats)
     log(
         f"manifest: {stats['clips']} clips {stats['hours_total']} h, splits {stats['splits']}, "
