@@ -187,6 +187,7 @@ def test_manifest_holds_out_whole_packages_and_drops_train_copies(tmp_path):
         _rec("lugaru-data", "/usr/share/games/lugaru/Sounds/Bark.ogg", [("b1", 1.0, 0)]),
         _rec("lugaru-data", "/usr/share/games/lugaru/Sounds/Bark2.ogg", [("b2", 1.0, 0)]),
         _rec("lugaru-data", "/usr/share/games/lugaru/Sounds/Bark3.ogg", [("b3", 1.0, 0)]),
+        _rec("lugaru-data", "/usr/share/games/lugaru/Sounds/BarkGrowl.ogg", [("b4", 1.5, 0)]),
         # a long ambience in a val package: every window, one caption family
         _rec("flare-game", "/usr/share/games/flare/mods/fantasycore/soundfx/environment/river_loop.ogg",
              [(f"r{k}", 10.0, k) for k in range(5)]),
@@ -200,10 +201,10 @@ def test_manifest_holds_out_whole_packages_and_drops_train_copies(tmp_path):
     river = [x for x in rows if x["id"].startswith("r")]
     assert len(river) == 5 and {x["caption"] for x in river} == {"a river flowing"}
     assert {x["split"] for x in river} == {"val"} and river[0]["splits"]["final"] == "train"
-    assert {x["label"] for x in eval_rows} == {"dog"}  # cow, horse, sheep, duck: fewer than 3 clips each
+    assert {x["label"] for x in eval_rows} == {"dog"}  # cow, horse, sheep, duck: fewer than 4 clips each
     assert not {x["id"] for x in eval_rows} & {x["id"] for x in rows if x["split"] != "test"}
     stats = write_outputs(str(tmp_path), rows, eval_rows, info, st, 0.0, {})
-    assert stats["splits"] == {"train": 1, "test": 7, "val": 5}
+    assert stats["splits"] == {"train": 1, "test": 8, "val": 5}
     table = (tmp_path / "attribution.md").read_text()
     assert "| openttd-opensfx | test | 3 |" in table and "Jarred Gib" in table
     assert [json.loads(x)["id"] for x in (tmp_path / "manifest.jsonl").read_text().splitlines()] == [
@@ -219,3 +220,31 @@ def test_trainer_reads_a_split_scheme(tmp_path):
     (tmp_path / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert [c.split for c in read_manifest(tmp_path)] == ["val", "train"]
     assert [c.split for c in read_manifest(tmp_path, "final")] == ["train", "train"]
+
+
+def test_manifest_drops_reencoded_copies_of_held_out_recordings(tmp_path):
+    t = np.arange(A.SR * 3) / A.SR
+    rng = np.random.default_rng(5)
+    y = (0.3 * np.sin(2 * np.pi * 500 * t * (1 + 0.4 * np.sin(3 * t))) + 0.05 * rng.standard_normal(len(t)))
+    y = y.astype(np.float32)
+    copy = (soxr.resample(soxr.resample(y, A.SR, 11025), 11025, A.SR)[: len(y)] * 0.8).astype(np.float32)
+    other = (0.3 * rng.standard_normal(len(t))).astype(np.float32)
+    wind = (0.3 * rng.standard_normal(len(t))).astype(np.float32)
+    fp = {k: A.fingerprint(A.to_int16(v))
+          for k, v in {"orig": y, "copy": copy, "other": other, "wind": wind}.items()}
+
+    def rec(pkg, path, cid, key):
+        return {"key": f"{pkg}:{path}", "package": pkg, "path": path,
+                "clips": [{"id": cid, "duration": 3.0, "chunk": 0, "fp": fp[key]}]}
+
+    state = {r["key"]: r for r in [
+        rec("minetest-data", "/usr/share/games/minetest/sounds/fire_large.ogg", "m1", "copy"),  # train copy
+        rec("minetest-data", "/usr/share/games/minetest/sounds/wind.ogg", "m2", "wind"),
+        rec("lugaru-data", "/usr/share/games/lugaru/Sounds/Fire.ogg", "l1", "orig"),  # test package
+        rec("xemacs21-basesupport", "/usr/share/xemacs21/etc/sounds/thunder.au", "x1", "other"),
+        rec("xemacs21-basesupport", "/usr/share/xemacs21/etc/sounds/thunder.wav", "x2", "other"),
+    ]}
+    rows, _, _, st = manifest_stage(str(tmp_path), state, 0.0, {})
+    assert {x["id"] for x in rows} == {"m2", "l1", "x1"}
+    # the train copy of the test recording is a leak; thunder.au / thunder.wav are one recording
+    assert st["heldout_leak_guard_dropped"] == 1 and st["near_duplicates_dropped"] == 1

