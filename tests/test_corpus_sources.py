@@ -260,3 +260,20 @@ def test_val_packages_get_their_own_zero_shot_set(tmp_path):
                  "source_package": "ufoai-sound", "duration": 0.5, "source_path": "/x/snow1.ogg"})
     got, info = val_zero_shot(rows)
     assert {x["id"] for x in got} == {f"v{i}" for i in range(5)} and info == {"footsteps": ["ardentryst"]}
+
+
+def test_per_file_credits_only_where_the_copyright_file_names_the_file(tmp_path):
+    from corpus.copyright import credit_for
+
+    (tmp_path / "ufoai-x").mkdir()
+    (tmp_path / "ufoai-x" / "copyright").write_text(
+        "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
+        "Files: *\nCopyright: the team\nLicense: GPL-2+\n\n"
+        "Files:\n base/sound/ambience/fire.ogg\n base/sound/misc/glass.ogg\n"
+        "Copyright:\n Jane Doe\n John Roe\nLicense: CC-BY-3.0\n text of the licence\n\n"
+        "Files: base/sound/doors/*\nCopyright: Someone\nLicense: CC0\n")
+    pk3 = "/usr/share/games/ufoai/base/0snd.pk3!sound/ambience/fire.ogg"
+    assert credit_for("ufoai-x", pk3, str(tmp_path)) == ("CC-BY-3.0", "Jane Doe John Roe")
+    assert credit_for("ufoai-x", "/usr/share/x/sound/doors/door1.ogg", str(tmp_path)) is None  # a wildcard
+    assert credit_for("ufoai-x", "/usr/share/x/sound/other/fire.ogg", str(tmp_path)) is None
+    assert credit_for("no-such-package", pk3, str(tmp_path)) is None

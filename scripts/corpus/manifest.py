@@ -8,6 +8,7 @@ import time
 
 from .audio import fp_distance
 from .captions import caption_for
+from .copyright import credit_for
 from .holdout import eval_label, norm_name
 from .sources import EVAL_ONLY, INSTRUMENT_PKGS, LICENCES, PACKAGES, SYNTH
 from .splits import (
@@ -140,6 +141,10 @@ _ORDER = iter(range(1 << 62))
 
 def _row(r, cap, c, ro):
     meta = r.get("meta") or {}
+    if not meta and r["package"] not in SYNTH and r["package"] != EVAL_ONLY:
+        named = credit_for(r["package"], r["path"])  # the copyright file names this very file
+        if named:
+            meta = {"licence": named[0], "author": named[1]}
     x = {
         "id": c["id"],
         "audio": f"audio/{c['id']}.flac",
