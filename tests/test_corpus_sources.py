@@ -277,3 +277,8 @@ def test_per_file_credits_only_where_the_copyright_file_names_the_file(tmp_path)
     assert credit_for("ufoai-x", "/usr/share/x/sound/doors/door1.ogg", str(tmp_path)) is None  # a wildcard
     assert credit_for("ufoai-x", "/usr/share/x/sound/other/fire.ogg", str(tmp_path)) is None
     assert credit_for("no-such-package", pk3, str(tmp_path)) is None
+
+
+def test_opensfx_keeps_the_catalogue_sentence_as_a_phrasing():
+    caps = caption_for("openttd-opensfx", "/x/opensfx.cat!56 Lumber mill: Chainsaw.wav")["captions"]
+    assert caps[0] == "a chainsaw cutting" and caps[-1] == "lumber mill, chainsaw"

@@ -259,7 +259,11 @@ def opensfx_caption(path: str):
     caps = _OPENSFX_BY_MEMBER.get(title)
     if caps is None:
         return None
-    return {"kind": "effect", "captions": list(caps)}
+    # the catalogue's own sentence, cleaned ("Lumber mill: Chainsaw" -> "lumber mill, chainsaw"), as the
+    # last phrasing (captions.caption_for keeps four)
+    own = re.sub(r"^(?:Tropical|Toyland): ", "", title).replace(": ", ", ").replace("-", "/")
+    own = re.sub(r"\s*\(\d\)$", "", own).strip().lower()
+    return {"kind": "effect", "captions": list(caps)[:3] + [own]}
 
 
 SMALL_PACKAGES = {
