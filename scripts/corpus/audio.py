@@ -22,8 +22,8 @@ TRIM_ABS = 10 ** (-60 / 20)
 TRIM_REL = 10 ** (-50 / 20)  # trim frames quieter than 50 dB below peak
 
 
-def decode_bytes(data: bytes, name: str) -> tuple[np.ndarray, int]:
-    """Decode to float32 (frames, channels). soundfile first, ffmpeg as fallback."""
+def decode_bytes(data: bytes, name: str, max_seconds: float = 60) -> tuple[np.ndarray, int]:
+    """Decode to float32 (frames, channels). soundfile first, ffmpeg (first max_seconds) as fallback."""
     try:
         x, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
         return x, sr
@@ -44,7 +44,7 @@ def decode_bytes(data: bytes, name: str) -> tuple[np.ndarray, int]:
                 "-i",
                 tmp.name,
                 "-t",
-                "60",
+                str(int(max_seconds)),
                 "-ac",
                 "1",
                 "-ar",
@@ -117,7 +117,7 @@ def clip_hash(y16: np.ndarray) -> str:
 
 def process(data: bytes, name: str, max_chunks: int = MAX_CHUNKS):
     """Return list of (int16 array, chunk_index) clips or raise / return [] for unusable audio."""
-    x, sr = decode_bytes(data, name)
+    x, sr = decode_bytes(data, name, max(60, MAX_LEN * max_chunks + 20))
     if x.size == 0:
         return []
     y = to_mono44k(x, sr, max_seconds=MAX_LEN * max_chunks + 20)
@@ -136,3 +136,35 @@ def write_flac(path: str, y16: np.ndarray) -> None:
     tmp = path + ".tmp"
     sf.write(tmp, y16, SR, subtype="PCM_16", format="FLAC")
     os.replace(tmp, path)
+
+
+FP_BANDS = 17  # band edges -> 16 band-difference bits per frame
+FP_HOP = SR // 4  # 0.25 s frames
+
+
+def fingerprint(y16: np.ndarray) -> str:
+    """A coarse audio fingerprint (hex) that survives re-encoding and resampling: per 0.25 s frame, the
+    signs of the band-energy differences across 17 log-spaced bands (100 Hz - 8 kHz) and across time
+    (Haitsma-Kalker style), first 10 s. Two copies of one recording differ in a few bits (fp_distance)."""
+    y = y16[: int(MAX_LEN * SR)].astype(np.float32) / 32768.0
+    n = len(y) // FP_HOP
+    if n < 2:
+        return ""
+    fr = y[: n * FP_HOP].reshape(n, FP_HOP) * np.hanning(FP_HOP).astype(np.float32)
+    spec = np.abs(np.fft.rfft(fr, axis=1)) ** 2
+    freqs = np.fft.rfftfreq(FP_HOP, 1 / SR)
+    edges = np.geomspace(100, 8000, FP_BANDS + 1)
+    e = np.stack([spec[:, (freqs >= a) & (freqs < b)].sum(axis=1) for a, b in zip(edges[:-1], edges[1:])], 1)
+    e = np.log(e + 1e-10)
+    d = np.diff(e, axis=1)  # (n, 16)
+    bits = (d[1:] - d[:-1]) > 0  # (n-1, 16)
+    return np.packbits(bits.astype(np.uint8), axis=None).tobytes().hex()
+
+
+def fp_distance(a: str, b: str) -> float:
+    """Share of differing bits over the common length (1.0 when either is empty)."""
+    n = min(len(a), len(b))
+    if n == 0:
+        return 1.0
+    x = np.frombuffer(bytes.fromhex(a[:n]), np.uint8) ^ np.frombuffer(bytes.fromhex(b[:n]), np.uint8)
+    return float(np.unpackbits(x).sum()) / (n * 4)

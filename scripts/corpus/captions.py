@@ -740,6 +740,10 @@ def trigger(path):
 
 def caption_for(package: str, path: str):
     """Return {"kind", "captions": [...]} or None to skip this source file."""
+    from .captions_everyday import EVERYDAY_PACKAGES, everyday_caption
+
+    if package in EVERYDAY_PACKAGES:
+        return _tidy(everyday_caption(package, path))
     h = HANDLERS.get(package)
     low = path.lower()
     if h is None and MUSIC_DIRS.search(path):
@@ -773,6 +777,11 @@ def caption_for(package: str, path: str):
         r = {"kind": "music", "captions": music_caption(path)}
     else:
         r = generic(path)
+    return _tidy(r)
+
+
+def _tidy(r):
+    """Captions without extra spaces or case-insensitive repeats, at most four; None without any."""
     if r and r.get("captions"):
         seen, caps = set(), []
         for c in r["captions"]:

@@ -45,7 +45,7 @@ def decode_stage(out, packages, state, max_clips, ovos_wheel=None):
             )
             continue
         t0, new = time.time(), 0
-        for path, loader in iter_sources(pkg, files):
+        for path, loader, meta in iter_sources(pkg, files):
             key = f"{pkg}:{path}"
             if key in state and not (
                 state[key].get("skip") == "no caption"
@@ -56,6 +56,8 @@ def decode_stage(out, packages, state, max_clips, ovos_wheel=None):
             if max_clips and n_clips >= max_clips:
                 break
             rec = {"key": key, "package": pkg, "path": path, "clips": []}
+            if meta:
+                rec["meta"] = meta
             cap = caption_for(pkg, path) if pkg != EVAL_ONLY else {"kind": "animal", "captions": ["x"]}
             if cap is None:
                 rec["skip"] = "no caption"
@@ -70,9 +72,8 @@ def decode_stage(out, packages, state, max_clips, ovos_wheel=None):
                 rec["skip"] = "speech sample"
             else:
                 try:
-                    clips = A.process(
-                        loader(), path, max_chunks=1 if cap["kind"] == "speech" else A.MAX_CHUNKS
-                    )
+                    n_chunks = 1 if cap["kind"] == "speech" else cap.get("windows", A.MAX_CHUNKS)
+                    clips = A.process(loader(), path, max_chunks=n_chunks)
                 except Exception as e:  # noqa: BLE001
                     clips, rec["skip"] = [], f"decode: {str(e)[:120]}"
                 for y16, ci in clips:
@@ -80,7 +81,8 @@ def decode_stage(out, packages, state, max_clips, ovos_wheel=None):
                     fp = os.path.join(out, "audio", cid + ".flac")
                     if not os.path.exists(fp):
                         A.write_flac(fp, y16)
-                    rec["clips"].append({"id": cid, "duration": round(len(y16) / A.SR, 3), "chunk": ci})
+                    rec["clips"].append({"id": cid, "duration": round(len(y16) / A.SR, 3), "chunk": ci,
+                                         "fp": A.fingerprint(y16)})
                 if not clips and "skip" not in rec:
                     rec["skip"] = "silent/short"
             state[key] = rec

