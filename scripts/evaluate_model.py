@@ -27,6 +27,8 @@ from clap_search.training.evaluate import (
     zero_shot_scores,
 )
 
+ZS_DEFAULT = "eval_zeroshot.jsonl"
+
 
 def embed_clips(embedder: Embedder, clips) -> list[np.ndarray]:
     from clap_search.audio import load_audio
@@ -34,8 +36,8 @@ def embed_clips(embedder: Embedder, clips) -> list[np.ndarray]:
     return [embedder.embed_wave(load_audio(c.audio, embedder.sample_rate)[0]).vectors for c in clips]
 
 
-def evaluate_model(embedder: Embedder, corpus: Path, val_limit: int) -> dict:
-    zs = read_zero_shot(corpus)
+def evaluate_model(embedder: Embedder, corpus: Path, val_limit: int, zs_name: str = ZS_DEFAULT) -> dict:
+    zs = read_zero_shot(corpus, zs_name)
     labels = sorted({c.label for c in zs})
     truth = np.array([labels.index(c.label) for c in zs])
     t0 = time.time()
@@ -58,11 +60,11 @@ def evaluate_model(embedder: Embedder, corpus: Path, val_limit: int) -> dict:
     return out
 
 
-def baseline_yamnet(corpus: Path, cache: Path) -> dict:
+def baseline_yamnet(corpus: Path, cache: Path, zs_name: str = ZS_DEFAULT) -> dict:
     from clap_search.audio import load_audio
     from clap_search.training.baselines import MiniLMText, YamnetTagger, yamnet_zero_shot
 
-    zs = read_zero_shot(corpus)
+    zs = read_zero_shot(corpus, zs_name)
     labels = sorted({c.label for c in zs})
     truth = np.array([labels.index(c.label) for c in zs])
     waves = [(load_audio(c.audio, 16000)[0], 16000) for c in zs]
@@ -79,16 +81,19 @@ def main() -> None:
     p.add_argument("--cache", type=Path, default=user_cache / "pretrained")
     p.add_argument("--val-limit", type=int, default=2000)
     p.add_argument("--json-out", type=Path)
+    p.add_argument("--zero-shot-set", default=ZS_DEFAULT,
+                   help="labelled set in the corpus folder: eval_zeroshot.jsonl (test packages, reported) "
+                   "or val_zeroshot.jsonl (val packages, for choosing between models)")
     args = p.parse_args()
     embedder = Embedder.load(args.model)
     result = {"model": embedder.identity.__dict__, "machine": describe_machine(),
-              "ours": evaluate_model(embedder, args.corpus, args.val_limit)}
+              "ours": evaluate_model(embedder, args.corpus, args.val_limit, args.zero_shot_set)}
     n = result["ours"]["classes"]
     result["chance"] = {"zero_shot": {"top1": 1 / n, "top5": min(5, n) / n}}
     if args.baselines:
-        result["yamnet_minilm"] = baseline_yamnet(args.corpus, args.cache)
+        result["yamnet_minilm"] = baseline_yamnet(args.corpus, args.cache, args.zero_shot_set)
     print(f"machine: {result['machine']}")
-    print(f"zero-shot set: {result['ours']['clips']} clips, {n} classes")
+    print(f"zero-shot set {args.zero_shot_set}: {result['ours']['clips']} clips, {n} classes")
     print("| system | zero-shot top-1 | zero-shot top-5 |\n|---|---|---|")
     for name in ("ours", "yamnet_minilm", "chance"):
         if name in result:
