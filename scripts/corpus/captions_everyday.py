@@ -15,6 +15,7 @@ import re
 
 from .captions import MUSIC_DIRS, generic, match_rules, music_caption, name_tokens
 from .everyday_tables import AMB, OPENCLONK, OPENSFX, STEPS, prule
+from .sources import SMALL
 from .stable_hash import hfrac
 
 RULES = {
@@ -266,15 +267,7 @@ def opensfx_caption(path: str):
     return {"kind": "effect", "captions": list(caps)[:3] + [own]}
 
 
-SMALL_PACKAGES = {
-    "castle-game-engine-doc", "libreoffice-common", "minetest-mod-homedecor", "brainparty-data", "ukui-media",
-    "crossfire-client", "plee-the-bear-data", "simutrans-pak64", "torcs-data", "7kaa-data", "orage-data",
-    "etw-data", "tuxfootball", "heroes-sound-effects", "fillets-ng-data", "afterstep-data", "emacspeak",
-    "sound-icons", "tuxpaint-data", "tuxpaint-plugins-default", "mazeofgalious-data", "freedink-data",
-    "enigma-data", "kolf", "crrcsim-data", "acm", "gl-117-data", "moon-lander-data", "trophy-data",
-    "netpanzer-data", "mirrormagic-data", "csoundqt-examples", "qtmultimedia5-examples", "caveexpress-data",
-    "warzone2100-data", "colobot-common-sounds", "xemacs21-basesupport",
-}
+SMALL_PACKAGES = set(SMALL)  # the package list lives in sources.py
 EVERYDAY_PACKAGES = {"openttd-opensfx", "ufoai-sound", *RULES} | SMALL_PACKAGES
 
 
