@@ -2,7 +2,10 @@
 
 The audio CNN is frozen (see MODEL_CARD.md), so its frame features never change: caching them
 turns an epoch from minutes of convolution into a few seconds of pooling. The cache is keyed
-by the tower's weights digest and filled in resumable shards.
+by the tower's weights digest (and CACHE_FORMAT) and filled in resumable shards. Features are
+always computed with the tower in eval mode, whatever mode the caller left it in: in train
+mode batch norm would normalise each clip by its own statistics and cache something the
+engine never computes.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from clap_search.model import CLAPModel
 from clap_search.training.data import Clip, load_clip
 
 SHARD_PREFIX = 2  # 256 shards for hex ids
+# 2: features computed in eval mode. Format 1 caches were filled with the tower in train mode
+# (batch statistics per clip), unlike the engine; a new format gives them a new folder.
+CACHE_FORMAT = 2
 
 
 def tower_digest(model: CLAPModel) -> str:
@@ -48,7 +54,7 @@ class FrameCache:
         corpus that grows only adds work for its new clips. With `upto`, what is cached is the
         input of conv block `upto` (frames', channels, mels'), for training the blocks after it."""
         suffix = "" if upto is None else f"-upto{upto}"
-        folder = folder / f"{name}-{tower_digest(model)}{suffix}"
+        folder = folder / f"{name}-v{CACHE_FORMAT}-{tower_digest(model)}{suffix}"
         folder.mkdir(parents=True, exist_ok=True)
         shards: dict[str, list[Clip]] = {}
         for clip in clips:
@@ -72,6 +78,15 @@ class FrameCache:
 
 @torch.inference_mode()
 def _compute(model: CLAPModel, clips: list[Clip], upto: int | None) -> dict[str, np.ndarray]:
+    was_training = model.training
+    model.eval()
+    try:
+        return _compute_eval(model, clips, upto)
+    finally:
+        model.train(was_training)
+
+
+def _compute_eval(model: CLAPModel, clips: list[Clip], upto: int | None) -> dict[str, np.ndarray]:
     out = {}
     sr = model.cfg.audio.sample_rate
     for clip in clips:
