@@ -101,4 +101,5 @@ def test_cached_features_are_the_engines_even_when_the_model_is_left_in_train_mo
     for clip in clips:
         with torch.inference_mode():
             want = model.audio_frames(torch.from_numpy(load_clip(clip, model.cfg.audio.sample_rate))[None])
-        np.testing.assert_allclose(cache[clip.id].astype(np.float32), want[0].t().numpy(), atol=2e-2, rtol=1e-2)
+        got = cache[clip.id].astype(np.float32)
+        np.testing.assert_allclose(got, want[0].t().numpy(), atol=2e-2, rtol=1e-2)
