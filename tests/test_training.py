@@ -103,3 +103,23 @@ def test_cached_features_are_the_engines_even_when_the_model_is_left_in_train_mo
             want = model.audio_frames(torch.from_numpy(load_clip(clip, model.cfg.audio.sample_rate))[None])
         got = cache[clip.id].astype(np.float32)
         np.testing.assert_allclose(got, want[0].t().numpy(), atol=2e-2, rtol=1e-2)
+
+
+def test_recording_chain_copies_lose_the_high_band_and_feed_training(tmp_path):
+    """--chain-aug: some clips are seen as if recorded at 8-22 kHz (cached frames of such a copy)."""
+    from clap_search.training.cache import CHAIN_RATES, FrameCache, chain_rate
+    from clap_search.training.data import read_manifest
+
+    args = _args(tmp_path, epochs=2, chain_aug=0.5)
+    rates = {chain_rate(f"c{i}") for i in range(48)}
+    assert rates <= set(CHAIN_RATES) and len(rates) > 1 and chain_rate("c1") == chain_rate("c1")
+    run(args)
+    assert len((tmp_path / "run" / "log.jsonl").read_text().splitlines()) == 2
+    model, _ = create_model("tiny")
+    clips = [c for c in read_manifest(tmp_path / "corpus") if c.id in ("c1", "c3")]
+    plain = FrameCache.build(model, clips, tmp_path / "cache", "frames")
+    chained = FrameCache.build(model, clips, tmp_path / "cache", "frames", chain=True)
+    change = {c.id: np.abs(plain[c.id].astype(np.float32) - chained[c.id].astype(np.float32)).max()
+              for c in clips}
+    assert plain["c3"].shape == chained["c3"].shape
+    assert change["c3"] > 10 * change["c1"]  # white noise loses its top band; a 3.5 kHz whistle keeps all
