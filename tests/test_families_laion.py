@@ -238,3 +238,36 @@ def test_a_laion_file_without_its_tokenizer_says_where_to_put_it(sources, tmp_pa
     alone.write_bytes(sources["laion", True].read_bytes())
     with pytest.raises(CheckpointError, match="put roberta-base's vocab.json and merges.txt"):
         import_model(alone, "no-tokenizer")
+
+
+def test_an_imported_laion_model_serves_every_command_by_name(cli, sources, tmp_path, monkeypatch) -> None:
+    import json
+
+    import soundfile as sf
+
+    monkeypatch.setenv("CLAP_SEARCH_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("CLAP_SEARCH_PRECISION", "float32")
+    code, out, err = cli("models", "import", sources["hub", True], "--name", "laion/tiny-fused")
+    assert code == 0, err
+    assert "imported laion/tiny-fused (laion-clap" in out
+    sounds = tmp_path / "sounds"
+    sounds.mkdir()
+    sf.write(sounds / "short.wav", clip(3.0, seed=6)[::2], SR // 2)  # resampled to 48 kHz by the engine
+    sf.write(sounds / "long.flac", clip(12.0, seed=7), SR)
+    lib = tmp_path / "lib"
+    code, _, err = cli("index", sounds, "--library", lib, "--model", "laion/tiny-fused")
+    assert code == 0, err
+    code, out, _ = cli("status", "--library", lib, "--json")
+    status = json.loads(out)
+    assert status["model"]["name"] == "laion/tiny-fused" and status["model"]["dim"] == 16
+    assert status["segments"] == 3  # 3 s: one repeat-padded window; 12 s: windows at 0 and 2 s
+    code, out, err = cli("query", "a dog barks", "--library", lib, "--json", "--mode", "audio")
+    assert code == 0, err
+    assert {Path(json.loads(line)["path"]).name for line in out.splitlines()} == {"short.wav", "long.flac"}
+    code, out, err = cli("classify", sounds, "--labels", "dog,rain", "--library", lib, "--json")
+    assert code == 0, err
+    code, out, err = cli("similar", sounds / "long.flac", "--library", lib, "--json")
+    assert code == 0, err
+    code, out, _ = cli("models", "--json")
+    row = next(json.loads(line) for line in out.splitlines() if json.loads(line)["name"] == "laion/tiny-fused")
+    assert row["family"] == "laion-clap" and row["sample_rate"] == 48000 and row["window_seconds"] == 10.0
