@@ -269,5 +269,51 @@ def test_an_imported_laion_model_serves_every_command_by_name(cli, sources, tmp_
     code, out, err = cli("similar", sounds / "long.flac", "--library", lib, "--json")
     assert code == 0, err
     code, out, _ = cli("models", "--json")
-    row = next(json.loads(line) for line in out.splitlines() if json.loads(line)["name"] == "laion/tiny-fused")
+    row = next(r for r in map(json.loads, out.splitlines()) if r["name"] == "laion/tiny-fused")
     assert row["family"] == "laion-clap" and row["sample_rate"] == 48000 and row["window_seconds"] == 10.0
+
+
+def test_pull_fetches_a_hub_folder_pinned_and_converts_it(monkeypatch, tmp_path, sources) -> None:
+    import shutil
+
+    import huggingface_hub
+
+    from clap_search.families import published
+    from clap_search.families.store import cached_checkpoint
+
+    folder = sources["hub", False]
+    calls = []
+
+    def fake_download(repo_id, filename, revision=None, cache_dir=None, **kw):  # the hub client's boundary
+        calls.append((repo_id, filename, revision))
+        target = Path(cache_dir) / repo_id / "blobs" / filename
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(folder / filename, target)
+        return str(target)
+
+    monkeypatch.setenv("CLAP_SEARCH_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(published, "_reachable", lambda host, port, seconds: True)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    done = published.pull("laion/clap-htsat-unfused")
+    pinned = "8fa0f1c6d0433df6e97c127f64b2a1d6c0dcda8a"
+    assert calls == [("laion/clap-htsat-unfused", f, pinned)
+                     for f in ("pytorch_model.bin", "config.json", "vocab.json", "merges.txt")]
+    assert done.family == "laion-clap" and cached_checkpoint("laion/clap-htsat-unfused") == done.path
+    assert not (tmp_path / "models" / ".downloads").exists()  # only the converted copy stays
+
+
+def test_models_lists_the_laion_checkpoints_as_runnable_with_their_figures(monkeypatch, tmp_path) -> None:
+    from clap_search.families.listing import list_models
+
+    monkeypatch.setenv("CLAP_SEARCH_MODELS", str(tmp_path))
+    rows = {m.name: m for m in list_models()}
+    for name in ("laion-clap-630k", "laion-clap-630k-fused", "laion/clap-htsat-unfused",
+                 "laion/clap-htsat-fused", "laion/larger_clap_general"):
+        row = rows[name]
+        assert row.runnable and not row.present and row.family == "laion-clap"
+        assert (row.dim, row.sample_rate, row.window_seconds) == (512, 48000, 10.0)
+    assert rows["laion-clap-630k"].esc50 == 92.75
+    assert "LAION-AI/CLAP README" in rows["laion-clap-630k"].esc50_source
+    assert rows["laion/larger_clap_general"].esc50 is None
+    assert not rows["msclap-2023"].runnable
