@@ -24,13 +24,23 @@ from torch import nn
 
 from clap_search.config import ModelConfig
 from clap_search.encoders.text import Tokens
+from clap_search.errors import UsageError
 
 # buffers transformers computes from the config; never stored, so both source layouts
 # (and any transformers version) load into the same engine state dict
 CONSTANT_BUFFERS = ("relative_position_index", "position_ids", "token_type_ids")
 
 
+def require_transformers() -> None:
+    try:
+        import transformers  # noqa: F401
+    except ImportError as exc:
+        raise UsageError("LAION-CLAP models run transformers' ClapModel: pip install 'clap-search[laion]' "
+                         "(transformers >= 4.40)") from exc
+
+
 def clap_config(cfg: ModelConfig) -> Any:
+    require_transformers()
     from transformers import ClapConfig
 
     return ClapConfig.from_dict(json.loads(cfg.reference))
@@ -41,6 +51,7 @@ class HtsatLogMel(nn.Module):
 
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
+        require_transformers()
         from transformers.audio_utils import mel_filter_bank
 
         a = cfg.audio

@@ -147,6 +147,9 @@ def folder_reference_config(source: Path) -> dict[str, Any]:
 
 
 def engine_config(reference: dict[str, Any], name: str) -> ModelConfig:
+    from clap_search.encoders.htsat_clap import require_transformers
+
+    require_transformers()
     from transformers import ClapConfig
 
     clap = ClapConfig.from_dict(reference)
