@@ -317,3 +317,13 @@ def test_models_lists_the_laion_checkpoints_as_runnable_with_their_figures(monke
     assert "LAION-AI/CLAP README" in rows["laion-clap-630k"].esc50_source
     assert rows["laion/larger_clap_general"].esc50 is None
     assert not rows["msclap-2023"].runnable
+
+
+def test_a_bfloat16_tower_stays_close_to_float32(sources, embedders, monkeypatch) -> None:
+    """What an AMX CPU chooses by itself: the HTSAT in bfloat16, the projection in float32."""
+    monkeypatch.setenv("CLAP_SEARCH_PRECISION", "bfloat16")
+    fast = Embedder.load("laion-unfused")
+    wave = clip(10.0, seed=8)
+    cos = float(fast.embed_wave(wave).vectors[0] @ embedders["laion", False].embed_wave(wave).vectors[0])
+    tower = next(fast.model.audio_model.parameters())
+    assert fast.precision == "bfloat16" and tower.dtype == torch.bfloat16 and 0.99 < cos < 1 - 1e-7

@@ -131,7 +131,7 @@ class LaionCLAP(nn.Module):
         feats = self.features(wave).to(self.audio_dtype)
         longer = torch.zeros(wave.shape[0], 1, dtype=torch.bool, device=wave.device)
         pooled = self.audio_model(input_features=feats, is_longer=longer).pooler_output
-        return F.normalize(self.audio_projection(pooled).float(), dim=-1)
+        return F.normalize(self.audio_projection(pooled.float()), dim=-1)  # the projection stays float32
 
     def encode_text(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         pooled = self.text_model(input_ids=input_ids, attention_mask=attention_mask).pooler_output
