@@ -54,11 +54,15 @@ def save_state(
     return digest
 
 
-def load_checkpoint(path: str | Path) -> tuple[CLAPModel, str]:  # every family builds a CLAPModel today
+def load_checkpoint(path: str | Path) -> tuple[CLAPModel, str]:
     """Rebuild the model from the config stored in the file; every weight must match."""
     meta = read_metadata(path)
     cfg = ModelConfig.from_json(meta["config"])
     model = build_model(cfg)
+    if "tokenizer" in meta:  # a family with its own tokenizer keeps it in the header (laion-clap)
+        from clap_search.encoders.htsat_clap import ByteLevelBPE
+
+        model.tokenizer = ByteLevelBPE(json.loads(meta["tokenizer"]))
     state = {}
     with safe_open(str(path), framework="pt") as f:
         for name in f.keys():

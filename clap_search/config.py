@@ -71,7 +71,8 @@ class ModelConfig:
     init_logit_scale: float = math.log(1 / 0.07)  # the paper's initial temperature
     max_logit_scale: float = 100.0
     # A clip shorter than one window: "silence" pads it (our training), "repeat" loops it to the
-    # window's length, as msclap and laion_clap do at inference ("repeatpad").
+    # window's length (msclap), "repeatpad" repeats it a whole number of times and pads the rest
+    # with silence (laion_clap and transformers' ClapFeatureExtractor).
     short_clip: str = "silence"
     # "shared": the conv tower runs once over a file and each window pools its slice (cheap, the
     # default model's way); "isolated": each window is embedded alone, exactly as the reference
@@ -79,6 +80,9 @@ class ModelConfig:
     window_mode: str = "shared"
     family: str = "clap-search"
     description: str = ""
+    # The reference implementation's own config, as JSON, for families that run its towers
+    # (laion-clap: transformers' ClapConfig); empty for the engine's own towers.
+    reference: str = ""
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)

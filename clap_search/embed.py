@@ -37,6 +37,16 @@ def window_starts(n_frames: int, window: int, hop: int) -> list[int]:
     return starts
 
 
+def fill_window(wave: np.ndarray, samples: int, mode: str) -> np.ndarray:
+    """A clip shorter than one window, as the reference library fills it (`ModelConfig.short_clip`)."""
+    if mode == "repeat":  # msclap: loop, cut at the window's end
+        return np.tile(wave, -(-samples // len(wave)))[:samples]
+    if mode == "repeatpad":  # laion_clap: whole repeats, then silence
+        whole = np.tile(wave, samples // len(wave))
+        return np.pad(whole, (0, samples - len(whole)))
+    return wave  # "silence": the towers pad it themselves
+
+
 class Embedder:
     """A loaded model in inference mode: waveform -> window vectors, texts -> vectors."""
 
@@ -53,7 +63,8 @@ class Embedder:
         self.calibration = calibration
         self.audio_ready = False  # the tower is prepared on first use: text queries never need it
         self.cfg = model.cfg
-        self.tokenizer = load_tokenizer()
+        # a family with its own vocabulary brings its tokenizer (laion-clap: RoBERTa's BPE)
+        self.tokenizer = getattr(model, "tokenizer", None) or load_tokenizer()
         a = self.cfg.audio
         self.frame_seconds = a.hop_length * a.time_reduction / a.sample_rate
         # A window has exactly the feature frames a clip of window_seconds gets on its own.
@@ -101,7 +112,7 @@ class Embedder:
     def _whole_file(self) -> bool:
         """Windows through the whole model, or short clips looped (the published checkpoints'
         rules): these hold the file's samples whole instead of streaming them."""
-        return self.cfg.window_mode == "isolated" or self.cfg.short_clip == "repeat"
+        return self.cfg.window_mode == "isolated" or self.cfg.short_clip in ("repeat", "repeatpad")
 
     def embed_wave(self, wave: np.ndarray) -> Segments:
         """Mono float32 at `sample_rate` -> one L2-normalised vector per fixed window."""
@@ -109,9 +120,8 @@ class Embedder:
         if not self._whole_file:
             return self.embed_blocks([wave])
         duration = len(wave) / self.sample_rate
-        if self.cfg.short_clip == "repeat" and 0 < len(wave) < self.window_samples:
-            # loop a short clip to one window, as the reference libraries do ("repeatpad")
-            wave = np.tile(wave, -(-self.window_samples // len(wave)))[: self.window_samples]
+        if 0 < len(wave) < self.window_samples:
+            wave = fill_window(wave, self.window_samples, self.cfg.short_clip)
         if self.cfg.window_mode == "isolated":
             return self._embed_isolated(wave, duration)
         return self._embed_repeated(wave, duration)

@@ -256,8 +256,8 @@ def test_pull_refuses_families_it_cannot_run(monkeypatch, tmp_path) -> None:
     from clap_search.families import published
 
     monkeypatch.setenv("CLAP_SEARCH_MODELS", str(tmp_path))
-    with pytest.raises(UsageError, match="laion-clap model, a family this clap-search cannot run yet"):
-        published.pull("laion-clap-630k")
+    with pytest.raises(UsageError, match="msclap-2023 model, a family this clap-search cannot run yet"):
+        published.pull("msclap-2023")
 
 
 def test_import_of_something_else_is_one_error_line(tmp_path: Path) -> None:

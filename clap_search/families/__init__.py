@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clap_search.config import ModelConfig
@@ -32,8 +33,11 @@ class Family:
     name: str
     description: str
     recognise: Callable[[State], bool]  # is this source state dict in the family's layout?
-    convert: Callable[[State], tuple[ModelConfig, dict[str, torch.Tensor]]]  # -> engine config + state
-    build: Callable[[ModelConfig], CLAPModel]  # an engine model from its config
+    # source state (and the file or folder it came from) -> engine config + state
+    convert: Callable[[State, Path], tuple[ModelConfig, dict[str, torch.Tensor]]]
+    build: Callable[[ModelConfig], nn.Module]  # an engine model from its config (encode_audio, ...)
+    # what else the model needs from beside the weights (a tokenizer), kept in the checkpoint's header
+    assets: Callable[[Path], dict[str, str]] | None = None
 
 
 def build_clap(cfg: ModelConfig) -> CLAPModel:
@@ -43,18 +47,18 @@ def build_clap(cfg: ModelConfig) -> CLAPModel:
 
 
 def families() -> dict[str, Family]:
-    from clap_search.families import msclap2022
+    from clap_search.families import laion, msclap2022
 
     native = Family("clap-search", "trained by clap-search's training/", lambda s: False,
                     _no_convert, build_clap)
-    return {f.name: f for f in (native, msclap2022.FAMILY)}
+    return {f.name: f for f in (native, msclap2022.FAMILY, laion.FAMILY)}
 
 
-def _no_convert(state: State) -> tuple[ModelConfig, dict[str, torch.Tensor]]:
+def _no_convert(state: State, source: Path | None = None) -> tuple[ModelConfig, dict[str, torch.Tensor]]:
     raise CheckpointError("clap-search checkpoints need no conversion")
 
 
-def build_model(cfg: ModelConfig) -> CLAPModel:
+def build_model(cfg: ModelConfig) -> nn.Module:
     family = families().get(cfg.family)
     if family is None:
         raise CheckpointError(f"unknown model family '{cfg.family}' (a newer clap-search wrote this file?)")

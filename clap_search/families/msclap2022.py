@@ -13,6 +13,7 @@ ones too, and cuts long ones into fixed overlapping 5 s windows.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import torch
 
@@ -72,7 +73,7 @@ def config_for(state: State, name: str = "msclap-2022") -> ModelConfig:
     )
 
 
-def convert(state: State) -> tuple[ModelConfig, dict[str, torch.Tensor]]:
+def convert(state: State, source: Path | None = None) -> tuple[ModelConfig, dict[str, torch.Tensor]]:
     from clap_search.model import CLAPModel
 
     cfg = config_for(state)

@@ -32,10 +32,22 @@ class Published:
     download_bytes: int | None  # as the hub lists it; None where not recorded here
     esc50: float | None  # published zero-shot ESC-50 accuracy, %
     esc50_source: str
+    # files the model needs besides `filename`, as (repo, file, revision), put beside it (a hub
+    # folder's config and tokenizer; roberta-base's tokenizer for laion_clap's .pt files)
+    extra_files: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def url(self) -> str:
         return f"https://{HUB_HOST}/{self.repo}/resolve/{self.revision}/{self.filename}"
+
+
+# laion_clap fetches roberta-base's tokenizer at run time; `pull` fetches it once, beside the weights
+ROBERTA = tuple(("FacebookAI/roberta-base", name, "main") for name in ("vocab.json", "merges.txt"))
+
+
+def hub_folder(repo: str, revision: str) -> tuple[tuple[str, str, str], ...]:
+    """A transformers ClapModel folder's files besides its weights."""
+    return tuple((repo, name, revision) for name in ("config.json", "vocab.json", "merges.txt"))
 
 
 PUBLISHED: tuple[Published, ...] = (
@@ -48,16 +60,28 @@ PUBLISHED: tuple[Published, ...] = (
               "msclap 1.3.4 README (Elizalde et al. 2023, arXiv:2309.05767)"),
     Published("laion-clap-630k", "laion-clap", "LAION-CLAP HTSAT-tiny + RoBERTa, unfused (630k + AudioSet)",
               "lukewys/laion_clap", "630k-audioset-best.pt", "main",
-              "CC0-1.0", 512, 48000, 10.0, 1_860_000_000, None, "Wu et al. 2023 (arXiv:2211.06687)"),
+              "CC0-1.0", 512, 48000, 10.0, 1_860_000_000, 92.75,
+              "LAION-AI/CLAP README, ESC-50 fold 1", ROBERTA),
     Published("laion-clap-630k-fused", "laion-clap", "LAION-CLAP HTSAT-tiny + RoBERTa, feature fusion",
               "lukewys/laion_clap", "630k-audioset-fusion-best.pt", "main",
-              "CC0-1.0", 512, 48000, 10.0, None, None, "Wu et al. 2023 (arXiv:2211.06687)"),
-    Published("laion/clap-htsat-unfused", "laion-clap", "LAION-CLAP as a transformers ClapModel folder",
+              "CC0-1.0", 512, 48000, 10.0, None, 90.5, "LAION-AI/CLAP README, ESC-50 fold 1", ROBERTA),
+    Published("laion/clap-htsat-unfused", "laion-clap",
+              "LAION-CLAP HTSAT-tiny + RoBERTa as a transformers ClapModel folder (630k-audioset-best)",
               "laion/clap-htsat-unfused", "pytorch_model.bin", "8fa0f1c6d0433df6e97c127f64b2a1d6c0dcda8a",
-              "Apache-2.0", 512, 48000, 10.0, None, None, "Wu et al. 2023 (arXiv:2211.06687)"),
+              "Apache-2.0", 512, 48000, 10.0, None, 92.75,
+              "its source 630k-audioset-best.pt (LAION-AI/CLAP#123), LAION-AI/CLAP README, ESC-50 fold 1",
+              hub_folder("laion/clap-htsat-unfused", "8fa0f1c6d0433df6e97c127f64b2a1d6c0dcda8a")),
+    Published("laion/clap-htsat-fused", "laion-clap",
+              "LAION-CLAP HTSAT-tiny + RoBERTa, fusion, as a transformers ClapModel folder",
+              "laion/clap-htsat-fused", "pytorch_model.bin", "main",
+              "Apache-2.0", 512, 48000, 10.0, None, 90.5,
+              "its source 630k-audioset-fusion-best.pt (LAION-AI/CLAP#123), LAION-AI/CLAP README, fold 1",
+              hub_folder("laion/clap-htsat-fused", "main")),
     Published("laion/larger_clap_general", "laion-clap", "LAION-CLAP HTSAT-base + RoBERTa (general audio)",
               "laion/larger_clap_general", "pytorch_model.bin", "ada0c23a36c4e8582805bb38fec3905903f18b41",
-              "Apache-2.0", 512, 48000, 10.0, 776_000_000, None, "Wu et al. 2023 (arXiv:2211.06687)"),
+              "Apache-2.0", 512, 48000, 10.0, 776_000_000, None,
+              "none published for this folder (uploaded by Hugging Face, not LAION: LAION-AI/CLAP#172)",
+              hub_folder("laion/larger_clap_general", "ada0c23a36c4e8582805bb38fec3905903f18b41")),
 )
 
 
@@ -96,8 +120,17 @@ def pull(name: str, from_file: Path | None = None) -> Imported:
                             "--from FILE`") from exc
     downloads = models_dir() / ".downloads"
     try:
-        path = hf_hub_download(entry.repo, entry.filename, revision=entry.revision, cache_dir=str(downloads))
-        return import_model(Path(path), name, family=entry.family)
+        path = Path(hf_hub_download(entry.repo, entry.filename, revision=entry.revision,
+                                    cache_dir=str(downloads)))
+        if entry.extra_files:  # gathered into one folder, as the family reads them
+            staging = downloads / "files"
+            staging.mkdir(parents=True, exist_ok=True)
+            os.replace(path.resolve(), staging / entry.filename)
+            for repo, filename, revision in entry.extra_files:
+                got = hf_hub_download(repo, filename, revision=revision, cache_dir=str(downloads))
+                os.replace(Path(got).resolve(), staging / filename)
+            path = staging / entry.filename
+        return import_model(path, name, family=entry.family)
     except (OSError, ValueError) as exc:  # the hub client's errors derive from these
         raise DownloadError(f"downloading {entry.url} failed: {exc}") from exc
     finally:

@@ -94,9 +94,10 @@ def import_model(source: Path, name: str, family: str | None = None) -> Imported
 
     state = read_state(source)
     fam = recognise(state, family)
-    cfg, weights = fam.convert(state)
+    cfg, weights = fam.convert(state, source)
     cfg = dataclasses.replace(cfg, name=name)
+    extra = {"name": name, "source": source.name, "family": fam.name}
+    extra.update(fam.assets(source) if fam.assets is not None else {})
     out = folder_of(name) / "model.safetensors"
-    version = save_state(cfg, weights, out, dtype=None,
-                         extra={"name": name, "source": source.name, "family": fam.name})
+    version = save_state(cfg, weights, out, dtype=None, extra=extra)
     return Imported(name, fam.name, out, version)
