@@ -123,10 +123,10 @@ def index(
     if as_json:
         render.json_lines([_summary_json(summary)])
         return
-    _print_summary(summary, lib.root)
+    _print_summary(summary, lib.location)
 
 
-def _print_summary(summary: Any, root: Path) -> None:
+def _print_summary(summary: Any, root: str) -> None:
     out, err = render.stdout(), render.stderr()
     for warning in summary.warnings[:SHOWN_FAILURES]:
         err.print(f"warning: {warning}", markup=False)
