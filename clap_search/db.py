@@ -8,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Engine,
     ForeignKey,
+    Integer,
     LargeBinary,
     String,
     TypeDecorator,
@@ -77,6 +79,11 @@ class VectorBlob(TypeDecorator):
         return np.asarray(value, "<f4").tobytes()
 
 
+# Ids: SQLite's INTEGER (64-bit, and what AUTOINCREMENT needs), PostgreSQL's BIGINT (its INTEGER
+# is 32-bit: the server's id bounds and a billion-segment library need 64).
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -86,7 +93,7 @@ class File(Base):
 
     __tablename__ = "files"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     path: Mapped[str] = mapped_column(unique=True)
     size: Mapped[int]
     mtime: Mapped[float]
@@ -116,8 +123,8 @@ class Segment(Base):
     # can never point at a different window.
     __table_args__ = {"sqlite_autoincrement": True}
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    file_id: Mapped[int] = mapped_column(Id, ForeignKey("files.id", ondelete="CASCADE"), index=True)
     start: Mapped[float]
     end: Mapped[float]
     vector: Mapped[bytes] = mapped_column(VectorBlob)
@@ -130,8 +137,8 @@ class Tag(Base):
 
     __tablename__ = "tags"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    file_id: Mapped[int] = mapped_column(Id, ForeignKey("files.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(index=True)
     score: Mapped[float]
 
@@ -141,7 +148,7 @@ class Root(Base):
 
     __tablename__ = "roots"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     path: Mapped[str] = mapped_column(unique=True)
 
 
@@ -154,7 +161,7 @@ class FileWords(Base):
 
     __tablename__ = "file_words"
 
-    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
+    file_id: Mapped[int] = mapped_column(Id, ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
     source: Mapped[float]
     fields: Mapped[str] = mapped_column(default="{}")  # JSON: title, description, keywords, ucs, ...
     text: Mapped[str] = mapped_column(default="")  # every word, for FTS5 (words_fts mirrors it)
@@ -170,7 +177,7 @@ class Neighbor(Base):
 
     __tablename__ = "neighbors"
 
-    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
+    file_id: Mapped[int] = mapped_column(Id, ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
     neighbor_id: Mapped[int] = mapped_column(
         ForeignKey("files.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -182,7 +189,7 @@ class Meta(Base):
 
     __tablename__ = "meta"
 
-    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=1)
     model_name: Mapped[str | None]
     model_version: Mapped[str | None]
     dim: Mapped[int | None]

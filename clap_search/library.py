@@ -167,6 +167,11 @@ class Library:
     def lock_path(self, session: Session, key: str) -> None:
         """Hold `key` for the writer's current transaction (the folder library has one writer)."""
 
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Around a large load of rows (`library copy`): the FAISS index is built afterwards anyway."""
+        yield
+
     def word_index(self) -> Any:
         """The word vectors' index when the database searches them itself, else None (words.faiss)."""
         return None

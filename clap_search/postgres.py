@@ -246,9 +246,12 @@ def _id_array(ids: Sequence[int]) -> Any:
     return bindparam("ids", [int(i) for i in ids], type_=ARRAY(BigInteger))
 
 
-def state_folder(location: str) -> Path:
-    """Where a database library keeps its few local files (adapted head, previews)."""
-    digest = hashlib.sha256(shown(engine_url(location)).encode()).hexdigest()[:16]
+def state_folder(engine: Engine, location: str) -> Path:
+    """Where a database library keeps its few local files (adapted head, previews): named after
+    the URL and the meta table's oid, so a library made again in the same database starts clean."""
+    with engine.connect() as conn:
+        oid = conn.execute(text("SELECT CAST(CAST('meta' AS regclass) AS oid)")).scalar()
+    digest = hashlib.sha256(f"{shown(engine_url(location))} {oid}".encode()).hexdigest()[:16]
     return Path(platformdirs.user_cache_dir("clap-search", appauthor=False)) / "postgres" / digest
 
 
@@ -261,7 +264,7 @@ class PostgresLibrary(Library):
     def __init__(self, location: str, engine: Engine) -> None:
         self.url = location
         self.engine = engine
-        self.root = state_folder(location)
+        self.root = state_folder(engine, location)
         self.db_path = self.root / "unused"
         self.index_path = self.root / INDEX_NAME  # never written: kept so base methods stay harmless
         self._store = None
@@ -293,6 +296,20 @@ class PostgresLibrary(Library):
     def writing(self) -> Iterator[None]:
         """No global lock: rows are locked as they are written (see lock_path)."""
         yield
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Build the HNSW indexes once after a large load: inserting into them row by row is slower."""
+        with self.session() as s, s.begin():
+            for _, _, index in VECTOR_COLUMNS:
+                s.execute(text(f"DROP INDEX IF EXISTS {index}"))
+        try:
+            yield
+        finally:
+            with self.session() as s, s.begin():
+                s.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
+                for table, _, index in VECTOR_COLUMNS:
+                    s.execute(text(hnsw_index_sql(table, index)))
 
     def lock_path(self, session: Session, key: str) -> None:
         """Two indexers reaching the same file take turns; the second sees the first's row."""
