@@ -77,6 +77,10 @@ def start_cluster(bindir: Path) -> Cluster:
     user = "nobody" if os.geteuid() == 0 else None
     if user:
         shutil.chown(folder, user)
+        reach = subprocess.run(["runuser", "-u", user, "--", "test", "-x", str(bindir / "initdb")])
+        if reach.returncode:  # e.g. a virtualenv under /root: give `nobody` a copy it can run
+            shutil.copytree(bindir.parent, folder / "pginstall", symlinks=True)
+            bindir = folder / "pginstall" / bindir.name
     cluster = Cluster(bindir, folder, _free_port(), user)
     data, log = str(folder / "data"), str(folder / "log")
     steps = [
