@@ -65,3 +65,7 @@ class DownloadError(ClapSearchError):
 
 class LibraryConnectionError(ClapSearchError):
     """A library URL whose database cannot be reached or used (server down, bad login, no pgvector)."""
+
+
+class ClusterError(ClapSearchError):
+    """`index --ray`: Ray is not installed, or its cluster cannot be reached."""

@@ -107,7 +107,8 @@ def library_dir(option: str | Path | None = None) -> Path:
 
 def is_database_url(location: str | Path | None) -> bool:
     """True for `postgresql://...` (also `postgres://`, `postgresql+psycopg://`): a server library."""
-    return isinstance(location, str) and location.split("://", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+    scheme = location.split("://", 1)[0].split("+", 1)[0] if isinstance(location, str) else ""
+    return scheme in ("postgresql", "postgres")
 
 
 def library_location(option: str | Path | None = None) -> str | Path:
@@ -265,7 +266,9 @@ class Library:
     def dim(self) -> int:
         model = self.model()
         if model is None:
-            raise UsageError(f"the library at {self.location} holds no vectors yet: run `clap-search index DIR`")
+            raise UsageError(
+                f"the library at {self.location} holds no vectors yet: run `clap-search index DIR`"
+            )
         return model.dim
 
     @property

@@ -43,7 +43,9 @@ def copy_library(src: Library, dst: Library) -> CopySummary:
     with dst.session() as s:
         present = s.scalar(select(func.count(File.id))) or 0
     if present:
-        raise UsageError(f"the library at {dst.location} already holds {present} files: copy into an empty one")
+        raise UsageError(
+            f"the library at {dst.location} already holds {present} files: copy into an empty one"
+        )
     summary = CopySummary()
     with dst.writing():
         dst.claim_model(model)

@@ -143,7 +143,9 @@ def set_vector_dim(session: Session, dim: int) -> None:
         session.execute(text(hnsw_index_sql(table, index)))
 
 
-def hnsw_index_sql(table: str, index: str, m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION) -> str:
+def hnsw_index_sql(
+    table: str, index: str, m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION
+) -> str:
     return (f"CREATE INDEX IF NOT EXISTS {index} ON {table} USING hnsw (vector vector_ip_ops) "
             f"WITH (m = {int(m)}, ef_construction = {int(ef_construction)})")
 
@@ -198,7 +200,8 @@ class PgVectorIndex:
             return np.zeros((0, self.dim), np.float32)
         wanted = [int(i) for i in ids]
         with Session(self.engine) as s:
-            rows = dict(s.execute(select(self.id_col, self.vec_col).where(self.id_col == any_(_id_array(wanted)))).all())
+            stmt = select(self.id_col, self.vec_col).where(self.id_col == any_(_id_array(wanted)))
+            rows = dict(s.execute(stmt).all())
         return np.stack([np.frombuffer(rows[i], "<f4") for i in wanted]).astype(np.float32)
 
     def search(
@@ -231,7 +234,8 @@ class PgVectorIndex:
             yield conn
 
     def _statement(self, vector: np.ndarray, k: int, allowed: np.ndarray | SegmentFilter | None) -> Any:
-        distance = self.vec_col.op("<#>", return_type=Float)(bindparam("q", vector.tobytes(), type_=VectorBlob()))
+        query = bindparam("q", vector.tobytes(), type_=VectorBlob())
+        distance = self.vec_col.op("<#>", return_type=Float)(query)
         stmt = select(self.id_col, distance).where(self.vec_col.is_not(None))
         if isinstance(allowed, np.ndarray):
             stmt = stmt.where(self.id_col == any_(_id_array(allowed.tolist())))
@@ -334,7 +338,8 @@ class PostgresLibrary(Library):
     def pgvector_version(self) -> tuple[int, ...]:
         if self._pgvector is None:
             with self.session() as s:
-                version = s.scalar(text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")) or "0"
+                sql = text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+                version = s.scalar(sql) or "0"
             self._pgvector = tuple(int(p) for p in version.split(".") if p.isdigit())
         return self._pgvector
 
@@ -372,12 +377,13 @@ class PostgresLibrary(Library):
         tables = [t.name for t in Base.metadata.sorted_tables]
         with self.session() as s:
             total = s.scalar(
-                text("SELECT coalesce(sum(pg_total_relation_size(CAST(t AS regclass))), 0) FROM unnest(CAST(:t AS text[])) t"),
+                text("SELECT coalesce(sum(pg_total_relation_size(CAST(t AS regclass))), 0) "
+                     "FROM unnest(CAST(:t AS text[])) t"),
                 {"t": tables},
             ) or 0
             hnsw = s.scalar(
-                text("SELECT coalesce(sum(pg_relation_size(CAST(i AS regclass))), 0) FROM unnest(CAST(:i AS text[])) i "
-                     "WHERE to_regclass(i) IS NOT NULL"),
+                text("SELECT coalesce(sum(pg_relation_size(CAST(i AS regclass))), 0) "
+                     "FROM unnest(CAST(:i AS text[])) i WHERE to_regclass(i) IS NOT NULL"),
                 {"i": [index for _, _, index in VECTOR_COLUMNS]},
             ) or 0
         return int(total) - int(hnsw), int(hnsw)

@@ -94,7 +94,8 @@ def postgres_url(postgres_server: str) -> str:
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                           "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
-        conn.execute(text("DROP TABLE IF EXISTS files, segments, tags, roots, file_words, neighbors, meta CASCADE"))
+        tables = "files, segments, tags, roots, file_words, neighbors, meta"
+        conn.execute(text(f"DROP TABLE IF EXISTS {tables} CASCADE"))
     engine.dispose()
     return postgres_server
 

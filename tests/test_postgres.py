@@ -28,7 +28,7 @@ def _vectors(lib: Library) -> dict[int, np.ndarray]:
 def test_bad_urls_and_servers_are_one_error_line(postgres_url):
     cases = [
         ("postgresql://", "names no database"),
-        ("postgresql://nobody@127.0.0.1:1/db", "cannot open the library database postgresql://nobody@127.0.0.1:1/db"),
+        ("postgresql://nobody@127.0.0.1:1/db", "cannot open the library database postgresql://nobody@127.0.0.1:1"),
         (postgres_url.rsplit("/", 1)[0] + "/missing", 'database "missing" does not exist'),
         (postgres_url, "no library in"),
     ]

@@ -28,9 +28,11 @@ MATCH_SQL = {
         "SELECT count(*) FROM words_fts WHERE words_fts MATCH :q",
     ),
     "postgresql": (
-        "SELECT file_id FROM file_words WHERE to_tsvector('english', text) @@ phraseto_tsquery('english', :q) "
-        "ORDER BY ts_rank(to_tsvector('english', text), phraseto_tsquery('english', :q)) DESC, file_id LIMIT :n",
-        "SELECT count(*) FROM file_words WHERE to_tsvector('english', text) @@ phraseto_tsquery('english', :q)",
+        "SELECT file_id FROM file_words WHERE to_tsvector('english', text) @@ phraseto_tsquery('english', :q)"
+        " ORDER BY ts_rank(to_tsvector('english', text), phraseto_tsquery('english', :q)) DESC, file_id"
+        " LIMIT :n",
+        "SELECT count(*) FROM file_words"
+        " WHERE to_tsvector('english', text) @@ phraseto_tsquery('english', :q)",
     ),
 }
 MAX_TERMS = 12
