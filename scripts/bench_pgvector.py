@@ -49,7 +49,8 @@ def data(n: int, dim: int, clusters: int, queries: int) -> tuple[np.ndarray, np.
     rng = np.random.default_rng(0)
     basis = rng.standard_normal((64, dim), dtype=np.float32)
     centres = rng.standard_normal((clusters, 64), dtype=np.float32) if clusters else None  # 0: isotropic
-    vecs = np.concatenate([low_rank(min(100_000, n - i), dim, rng, basis, centres) for i in range(0, n, 100_000)])
+    vecs = np.concatenate([low_rank(min(100_000, n - i), dim, rng, basis, centres)
+                           for i in range(0, n, 100_000)])
     return vecs, low_rank(queries, dim, rng, basis, centres)
 
 
@@ -132,7 +133,6 @@ def main() -> None:
     allowed = ids[folder_rows]
     print(f"  filtered (one folder, {len(allowed)} segments): "
           f"{timed(lambda q: store.search(q, 10, allowed)[1], queries, truth_filtered)}")
-    del store
 
     # pgvector: the PostgreSQL library, through its own search
     engine = engine_url(args.url)
