@@ -10,6 +10,7 @@ as root the cluster belongs to `nobody`.
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import shutil
 import socket
@@ -32,12 +33,9 @@ def _has_pgvector(bindir: Path) -> bool:
 def find_server() -> Path | None:
     """The bin folder of a PostgreSQL with pgvector, or None."""
     places = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    try:
-        import pgserver  # type: ignore[import-not-found]
-
-        places.append(os.path.join(os.path.dirname(pgserver.__file__), "pginstall", "bin"))
-    except ImportError:
-        pass
+    spec = importlib.util.find_spec("pgserver")  # located, not imported: its import has side effects
+    if spec is not None and spec.submodule_search_locations:
+        places.append(os.path.join(list(spec.submodule_search_locations)[0], "pginstall", "bin"))
     return next((Path(p) for p in places if _has_pgvector(Path(p))), None)
 
 
@@ -79,8 +77,11 @@ def start_cluster(bindir: Path) -> Cluster:
         shutil.chown(folder, user)
         reach = subprocess.run(["runuser", "-u", user, "--", "test", "-x", str(bindir / "initdb")])
         if reach.returncode:  # e.g. a virtualenv under /root: give `nobody` a copy it can run
-            shutil.copytree(bindir.parent, folder / "pginstall", symlinks=True)
-            bindir = folder / "pginstall" / bindir.name
+            top = bindir.parent.parent  # pgserver/ (pginstall/bin); its libraries sit in pgserver.libs/
+            for src in (top, top.with_name(top.name + ".libs")):
+                if src.exists():
+                    shutil.copytree(src, folder / "site" / src.name, symlinks=True)
+            bindir = folder / "site" / top.name / bindir.parent.name / bindir.name
     cluster = Cluster(bindir, folder, _free_port(), user)
     data, log = str(folder / "data"), str(folder / "log")
     steps = [
