@@ -14,6 +14,7 @@ per-user cache folder named after the URL.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ MAX_EF_SEARCH = 1000
 # walk the HNSW graph with pgvector >= 0.8's iterative scan, or exactly on older pgvector.
 EXACT_FILTER_LIMIT = 20_000
 CONNECT_TIMEOUT_S = 5
+COUNT_TTL_S = 1.0
 SCHEMA_LOCK = 0x636C6170  # advisory lock: two first runs must not both create the tables
 # (table, its id column, its vector column, index name) of every searchable vector column
 VECTOR_COLUMNS = [
@@ -165,7 +167,7 @@ class SegmentFilter:
 class PgVectorIndex:
     """The VectorStore interface over a vector column: pgvector answers, nothing is held here.
 
-    `add` and `remove` do nothing: the rows the writer commits are the index."""
+    `add` and `remove` only forget the cached count: the rows the writer commits are the index."""
 
     kind = "hnsw"
     hidden: frozenset[int] = frozenset()
@@ -180,16 +182,22 @@ class PgVectorIndex:
         self.dim = dim
         self.ef_search = EF_SEARCH
         self.iterative = iterative  # pgvector >= 0.8: filtered HNSW scans go on until k rows pass
+        self._count: tuple[float, int] | None = None
 
     def __len__(self) -> int:
-        with Session(self.engine) as s:
-            return s.scalar(select(func.count()).where(self.vec_col.is_not(None))) or 0
+        """The row count, reused for COUNT_TTL_S: a query asks twice (6 ms each at 100k rows), and
+        it only bounds how far a search fetches; a file committed meanwhile shows a moment later."""
+        now = time.monotonic()
+        if self._count is None or now - self._count[0] > COUNT_TTL_S:
+            with Session(self.engine) as s:
+                self._count = (now, s.scalar(select(func.count()).where(self.vec_col.is_not(None))) or 0)
+        return self._count[1]
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        pass
+        self._count = None  # the writer committed rows: count again
 
     def remove(self, ids: object) -> None:
-        pass
+        self._count = None
 
     def ids(self) -> np.ndarray:
         with Session(self.engine) as s:
@@ -371,7 +379,9 @@ class PostgresLibrary(Library):
         pass
 
     def refresh(self) -> None:
-        pass  # nothing is cached between requests
+        """Before each of serve's requests: another process may have written since."""
+        if self._store is not None:
+            self._store._count = None  # type: ignore[attr-defined]
 
     def sizes(self) -> tuple[int, int]:
         """Bytes of the tables (with their other indexes) and of the HNSW indexes."""
