@@ -222,7 +222,7 @@ def _search_hybrid(
         raise UsageError("-k and --per-file must be at least 1")
     if library.model() is None or len(library.store) == 0:
         return []
-    state = semantic.word_state(library, reference_vectors(embedder))
+    state = semantic.word_state(library, reference_vectors(embedder, library.root))
     with library.session() as s:
         allowed = library.restrict(s, filters)
         signals = evidence.gather(s, state, text, queries)

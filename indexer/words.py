@@ -32,6 +32,7 @@ from clap_search.library import Library
 from clap_search.words.adapt import apply_layer
 from clap_search.words.graph import file_vector, link_files
 from clap_search.words.metadata import Words, read_words
+from clap_search.words.reference import reference_vectors
 from clap_search.words.semantic import calibrate, open_word_store, save_word_store
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def _update(library: Library, embedder: Embedder, top: str, summary: WordsSummar
     if not todo:
         return
     apply_layer(embedder, library)  # word vectors come from the library's adapted text head, if any
+    reference_vectors(embedder, library.root)  # stored now, so a cold query need not embed them
     store = library.store
     words_store = open_word_store(library)
     calibration = calibrate(store)

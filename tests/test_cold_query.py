@@ -75,3 +75,51 @@ def test_in_process_text_query_leaves_torch_unloaded(indexed):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
     assert json.loads(run.stdout.splitlines()[-1]) == []
+
+
+def test_a_cold_query_reads_the_reference_phrases_stored_at_index_time(indexed):
+    """Embedding the ~100 calibration phrases cost a cold hybrid query ~0.4 s; `index` stores them."""
+    lib, model, want = indexed
+    assert (lib / "words-reference.npz").is_file()
+    code = (
+        "import json, sys; import clap_search.words.reference as r; from clap_search.cli.main import main;"
+        "found = []; load = r._load;"
+        "r._load = lambda path, key: found.append(load(path, key) is not None) or load(path, key);"
+        f"code = main(['query', 'dog barking in rain', '-k', '3', '--json', '--library', {str(lib)!r},"
+        f" '--model', {str(model)!r}]);"
+        "print(json.dumps(found)); sys.exit(code)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert [json.loads(line)["path"] for line in run.stdout.splitlines()[:-1]] == want
+    assert json.loads(run.stdout.splitlines()[-1]) == [True]  # loaded, not embedded again
+
+
+def test_reference_phrases_follow_the_text_head(tmp_path):
+    """A stored copy made with another text head (or model) is not used: it is recomputed."""
+    import numpy as np
+
+    from clap_search.words import reference
+
+    class Fake:
+        identity = type("I", (), {"name": "m", "version": "v1"})()
+        text_layer = None
+        calls = 0
+
+        def embed_texts(self, texts):
+            Fake.calls += 1
+            return np.full((len(texts), 4), float(Fake.calls), np.float32)
+
+    reference._CACHE.clear()
+    reference._IN_FOLDER.clear()
+    first = reference.reference_vectors(Fake(), tmp_path)
+    reference._CACHE.clear()
+    reference._IN_FOLDER.clear()
+    assert np.array_equal(reference.reference_vectors(Fake(), tmp_path), first) and Fake.calls == 1
+    reference._CACHE.clear()
+    reference._IN_FOLDER.clear()
+    adapted = Fake()
+    adapted.text_layer = "abc123"
+    assert reference.reference_vectors(adapted, tmp_path)[0, 0] == 2.0 and Fake.calls == 2
+    reference._CACHE.clear()
+    reference._IN_FOLDER.clear()

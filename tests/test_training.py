@@ -78,3 +78,48 @@ def test_the_last_conv_block_can_be_tuned_from_cached_inputs(tmp_path):
                           after.audio_encoder.blocks[0].conv1.weight.float(), atol=1e-3)
     assert not torch.allclose(before.audio_encoder.blocks[-1].conv1.weight,
                               after.audio_encoder.blocks[-1].conv1.weight.float(), atol=1e-3)
+
+
+def test_cached_features_are_the_engines_even_when_the_model_is_left_in_train_mode(tmp_path):
+    """The cache once ran the tower in train mode: batch norm normalised each clip by its own
+    statistics, so training saw features the engine never computes. It must not matter what
+    mode the caller left the model in."""
+    from clap_search.training.cache import FrameCache
+    from clap_search.training.data import load_clip, read_manifest
+
+    _corpus(tmp_path / "corpus")
+    clips = read_manifest(tmp_path / "corpus")[:3]
+    model, _ = create_model("tiny")
+    with torch.no_grad():  # give batch norm running statistics unlike any one clip's
+        for bn in (m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)):
+            bn.running_mean.uniform_(-1, 1)
+            bn.running_var.uniform_(0.5, 2)
+    model.train()
+    cache = FrameCache.build(model, clips, tmp_path / "cache", "frames")
+    assert model.training  # the caller's mode is restored
+    model.eval()
+    for clip in clips:
+        with torch.inference_mode():
+            want = model.audio_frames(torch.from_numpy(load_clip(clip, model.cfg.audio.sample_rate))[None])
+        got = cache[clip.id].astype(np.float32)
+        np.testing.assert_allclose(got, want[0].t().numpy(), atol=2e-2, rtol=1e-2)
+
+
+def test_recording_chain_copies_lose_the_high_band_and_feed_training(tmp_path):
+    """--chain-aug: some clips are seen as if recorded at 8-22 kHz (cached frames of such a copy)."""
+    from clap_search.training.cache import CHAIN_RATES, FrameCache, chain_rate
+    from clap_search.training.data import read_manifest
+
+    args = _args(tmp_path, epochs=2, chain_aug=0.5)
+    rates = {chain_rate(f"c{i}") for i in range(48)}
+    assert rates <= set(CHAIN_RATES) and len(rates) > 1 and chain_rate("c1") == chain_rate("c1")
+    run(args)
+    assert len((tmp_path / "run" / "log.jsonl").read_text().splitlines()) == 2
+    model, _ = create_model("tiny")
+    clips = [c for c in read_manifest(tmp_path / "corpus") if c.id in ("c1", "c3")]
+    plain = FrameCache.build(model, clips, tmp_path / "cache", "frames")
+    chained = FrameCache.build(model, clips, tmp_path / "cache", "frames", chain=True)
+    change = {c.id: np.abs(plain[c.id].astype(np.float32) - chained[c.id].astype(np.float32)).max()
+              for c in clips}
+    assert plain["c3"].shape == chained["c3"].shape
+    assert change["c3"] > 10 * change["c1"]  # white noise loses its top band; a 3.5 kHz whistle keeps all

@@ -214,9 +214,11 @@ def random_crop(wave: np.ndarray, length: int, rng: random.Random) -> np.ndarray
 
 
 def audio_batch(model, cache, batch, window, rng, device, mode: str,
-                augment: Augment | None = None, crop_seconds: float = 5.0) -> torch.Tensor:
+                augment: Augment | None = None, crop_seconds: float = 5.0,
+                chain: FrameCache | None = None, chain_p: float = 0.0) -> torch.Tensor:
     """Joint-space audio vectors of a batch: from cached frames, through the last block from
-    cached block inputs, or through the whole tower."""
+    cached block inputs, or through the whole tower. With `chain`, a share `chain_p` of the
+    clips is seen as through a band-limited recording chain (cached frames of such a copy)."""
     if mode == "lastblock":
         maps = np.stack([tiled_window(cache.cache[c.id], window, rng) for c in batch])
         x = torch.from_numpy(maps.astype(np.float32)).to(device).permute(0, 2, 1, 3)
@@ -231,17 +233,21 @@ def audio_batch(model, cache, batch, window, rng, device, mode: str,
         length = min(int(crop_seconds * sr), max(len(w) for w in raw))
         waves = np.stack([random_crop(w, length, rng) for w in raw])
         return model.encode_audio(torch.from_numpy(waves).to(device))
-    pooled = torch.from_numpy(np.stack([random_window(cache[c.id], window, rng) for c in batch]))
+    def frames(c: Clip) -> np.ndarray:
+        return chain[c.id] if chain is not None and c.id in chain and rng.random() < chain_p else cache[c.id]
+
+    pooled = torch.from_numpy(np.stack([random_window(frames(c), window, rng) for c in batch]))
     return model.project_audio(pooled.to(device).unsqueeze(-1))
 
 
-def train_step(model, text_fn, cache, batch, window, rng, optimizer, device, args) -> float:
+def train_step(model, text_fn, cache, batch, window, rng, optimizer, device, args, chain=None) -> float:
     captions = [pick_caption(c, rng, args.prompt_aug) for c in batch]
     ids = {cap: i for i, cap in enumerate(dict.fromkeys(captions))}
     groups = torch.tensor([ids[cap] for cap in captions], device=device)
     augment = Augment() if args.augment else None
     crop = args.crop_seconds or model.cfg.window_seconds
-    audio = audio_batch(model, cache, batch, window, rng, device, args.audio, augment, crop)
+    audio = audio_batch(model, cache, batch, window, rng, device, args.audio, augment, crop,
+                        chain, getattr(args, "chain_aug", 0.0))
     text = text_fn(captions)
     loss = contrastive_loss(audio, text, model.logit_scale, groups)
     optimizer.zero_grad(set_to_none=True)
@@ -272,7 +278,7 @@ def run(args: argparse.Namespace) -> dict:
     else:  # a random named config: the smoke test's tiny model, or a GPU run of the paper's
         model = CLAPModel(CONFIGS[args.init])
     tokenizer = load_tokenizer()
-    clips = read_manifest(Path(args.corpus))
+    clips = read_manifest(Path(args.corpus), getattr(args, "scheme", None))
     zs = read_zero_shot(Path(args.corpus))
     last = len(model.audio_encoder.blocks) - 1
     if args.audio == "train":
@@ -283,6 +289,11 @@ def run(args: argparse.Namespace) -> dict:
         cache = FrameCache.build(model, clips + zs, Path(args.cache), "frames")
     train = [c for c in clips if c.split == "train" and c.id in cache]
     val = [c for c in clips if c.split == "val" and c.id in cache]
+    chain = None
+    if getattr(args, "chain_aug", 0.0) > 0:
+        if args.audio != "frozen":
+            raise SystemExit("--chain-aug works on the frozen tower's cached frames (--audio frozen)")
+        chain = FrameCache.build(model, train, Path(args.cache), "frames", chain=True)
     log.info("train %d clips, val %d, zero-shot eval %d", len(train), len(val), len(zs))
     model.to(device)
     groups = trainable_parameters(model, args.text, args.lr, args.text_lr)
@@ -331,7 +342,8 @@ def run(args: argparse.Namespace) -> dict:
             t0 = time.time()
             losses = []
             for batch in batches(train, args.batch_size, rng, args.balance):
-                losses.append(train_step(model, text_fn, cache, batch, window, rng, optimizer, device, args))
+                losses.append(train_step(model, text_fn, cache, batch, window, rng, optimizer, device, args,
+                                         chain))
                 scheduler.step()
             metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "seconds": time.time() - t0,
                        "logit_scale": model.logit_scale.item(),
@@ -375,6 +387,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--prompt-aug", type=float, default=0.3, help="share of captions put in a template")
     p.add_argument("--crop-seconds", type=float, default=0.0,
                    help="--audio train: crop length (default: the model's window)")
+    p.add_argument("--scheme", default=None, help="split scheme: select (default: val = held-out "
+                   "packages) | final (train on the val packages too, fixed epochs) | in_source")
+    p.add_argument("--chain-aug", type=float, default=0.0,
+                   help="share of train clips seen through a band-limited recording chain (8-22 kHz)")
     p.add_argument("--augment", action="store_true",
                    help="--audio train: random speed, gain, spectral tilt and noise")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
