@@ -62,6 +62,9 @@ def check_index(library: Library, repair: bool = True) -> IndexCheck:
     found = IndexCheck(db_segments=len(db_ids), index_segments=None)
     if library.model() is None:
         return found  # nothing indexed yet
+    if not library.separate_index:  # PostgreSQL: the vectors are indexed in the rows themselves
+        found.index_segments = found.db_segments
+        return found
     store = VectorStore.load(library.index_path, library.generation(), library.dim)
     if store is None:
         problem = "the saved index is missing, unreadable or from an older generation"

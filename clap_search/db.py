@@ -8,11 +8,14 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Engine,
     ForeignKey,
+    Integer,
     LargeBinary,
     String,
+    TypeDecorator,
     create_engine,
     event,
     inspect,
@@ -20,6 +23,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import UserDefinedType
 
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
@@ -27,6 +31,57 @@ STATUS_FAILED = "failed"
 # the doubled backslash, so a file literally named `a\xe9.wav` and one with the byte 0xe9 shared a
 # row. Rows without a backslash read the same in both formats.
 PATH_FORMAT = 2
+
+
+class PgVector(UserDefinedType):
+    """pgvector's `vector` column, in its text form (`[0.1,0.2]`): no client library needed."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: object) -> str:
+        return "vector"  # the dimension is set when a model claims the library (postgres.py)
+
+    def bind_processor(self, dialect):  # noqa: ANN001, ANN201 - SQLAlchemy's hook
+        def process(value: np.ndarray | None) -> str | None:
+            if value is None:
+                return None
+            # float32 -> double -> shortest repr: pgvector's strtof reads back the same float32
+            return "[" + ",".join(map(str, np.asarray(value, np.float64).ravel().tolist())) + "]"
+
+        return process
+
+    def result_processor(self, dialect, coltype):  # noqa: ANN001, ANN201 - SQLAlchemy's hook
+        def process(value: str | None) -> np.ndarray | None:
+            return None if value is None else np.array(value[1:-1].split(","), np.float64).astype("<f4")
+
+        return process
+
+
+class VectorBlob(TypeDecorator):
+    """A float32 vector as little-endian bytes: a BLOB in SQLite, a pgvector `vector` in PostgreSQL.
+
+    Python code sees bytes on both (vector_to_blob / blob_to_vectors); PostgreSQL can search it."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):  # noqa: ANN001, ANN201 - SQLAlchemy's hook
+        return dialect.type_descriptor(PgVector() if dialect.name == "postgresql" else LargeBinary())
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201
+        if value is None or dialect.name != "postgresql":
+            return value
+        return np.frombuffer(value, "<f4") if isinstance(value, bytes | bytearray | memoryview) else value
+
+    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+        if value is None or dialect.name != "postgresql":
+            return value
+        return np.asarray(value, "<f4").tobytes()
+
+
+# Ids: SQLite's INTEGER (64-bit, and what AUTOINCREMENT needs), PostgreSQL's BIGINT (its INTEGER
+# is 32-bit: the server's id bounds and a billion-segment library need 64).
+Id = BigInteger().with_variant(Integer, "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -38,7 +93,7 @@ class File(Base):
 
     __tablename__ = "files"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     path: Mapped[str] = mapped_column(unique=True)
     size: Mapped[int]
     mtime: Mapped[float]
@@ -68,11 +123,11 @@ class Segment(Base):
     # can never point at a different window.
     __table_args__ = {"sqlite_autoincrement": True}
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    file_id: Mapped[int] = mapped_column(Id, ForeignKey("files.id", ondelete="CASCADE"), index=True)
     start: Mapped[float]
     end: Mapped[float]
-    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    vector: Mapped[bytes] = mapped_column(VectorBlob)
 
     file: Mapped[File] = relationship(back_populates="segments")
 
@@ -82,8 +137,8 @@ class Tag(Base):
 
     __tablename__ = "tags"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    file_id: Mapped[int] = mapped_column(Id, ForeignKey("files.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(index=True)
     score: Mapped[float]
 
@@ -93,7 +148,7 @@ class Root(Base):
 
     __tablename__ = "roots"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     path: Mapped[str] = mapped_column(unique=True)
 
 
@@ -106,14 +161,14 @@ class FileWords(Base):
 
     __tablename__ = "file_words"
 
-    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
+    file_id: Mapped[int] = mapped_column(Id, ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
     source: Mapped[float]
     fields: Mapped[str] = mapped_column(default="{}")  # JSON: title, description, keywords, ucs, ...
     text: Mapped[str] = mapped_column(default="")  # every word, for FTS5 (words_fts mirrors it)
     sentence: Mapped[str] = mapped_column(default="")  # what the text tower reads (and adapt learns)
     useful: Mapped[bool] = mapped_column(default=False)  # words beyond take numbers and recorder names
     error: Mapped[str | None] = mapped_column(default=None)
-    vector: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # text tower on the words
+    vector: Mapped[bytes | None] = mapped_column(VectorBlob, default=None)  # text tower on the words
     audio_mean: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # mean window vector
 
 
@@ -122,7 +177,7 @@ class Neighbor(Base):
 
     __tablename__ = "neighbors"
 
-    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
+    file_id: Mapped[int] = mapped_column(Id, ForeignKey("files.id", ondelete="CASCADE"), primary_key=True)
     neighbor_id: Mapped[int] = mapped_column(
         ForeignKey("files.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -134,7 +189,7 @@ class Meta(Base):
 
     __tablename__ = "meta"
 
-    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=1)
     model_name: Mapped[str | None]
     model_version: Mapped[str | None]
     dim: Mapped[int | None]

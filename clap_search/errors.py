@@ -61,3 +61,11 @@ class UploadTooLargeError(ClapSearchError):
 
 class DownloadError(ClapSearchError):
     """A published model that cannot be downloaded here (offline, hub error, missing client)."""
+
+
+class LibraryConnectionError(ClapSearchError):
+    """A library URL whose database cannot be reached or used (server down, bad login, no pgvector)."""
+
+
+class ClusterError(ClapSearchError):
+    """`index --ray`: Ray is not installed, or its cluster cannot be reached."""

@@ -1,4 +1,8 @@
-"""A library folder: the SQLite database and FAISS index side by side, with a writer lock."""
+"""A library folder: the SQLite database and FAISS index side by side, with a writer lock.
+
+A library URL (`postgresql://...`) opens the same tables in PostgreSQL instead (postgres.py): a
+subclass that keeps the vectors and their index in the database and overrides the few methods
+below that touch files (the writer lock, the FAISS cache, sizes)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import platformdirs
@@ -29,6 +33,9 @@ from clap_search.db import (
 )
 from clap_search.errors import LibraryLockedError, LibraryNotFoundError, ModelMismatchError, UsageError
 from clap_search.store import VectorStore, index_kind
+
+if TYPE_CHECKING:
+    from clap_search.filters import Filters
 
 ENV_VAR = "CLAP_SEARCH_LIBRARY"
 DB_NAME = "library.sqlite"
@@ -64,7 +71,7 @@ class LibraryModel:
 class LibraryStats:
     """What `status` shows."""
 
-    root: Path
+    root: Path | str  # the folder, or the database URL (password hidden)
     files: int
     failed: int
     segments: int
@@ -98,8 +105,25 @@ def library_dir(option: str | Path | None = None) -> Path:
     return Path(chosen).expanduser().absolute()
 
 
+def is_database_url(location: str | Path | None) -> bool:
+    """True for `postgresql://...` (also `postgres://`, `postgresql+psycopg://`): a server library."""
+    scheme = location.split("://", 1)[0].split("+", 1)[0] if isinstance(location, str) else ""
+    return scheme in ("postgresql", "postgres")
+
+
+def library_location(option: str | Path | None = None) -> str | Path:
+    """`--library DIR|URL`, else $CLAP_SEARCH_LIBRARY, else the per-user data folder."""
+    chosen = option or os.environ.get(ENV_VAR)
+    return chosen if is_database_url(chosen) else library_dir(chosen)  # type: ignore[return-value]
+
+
 class Library:
     """An open library; the database is the truth and the FAISS file a cache rebuilt from it."""
+
+    # Files written per commit (each file in its own savepoint either way).
+    commit_every_files = 16
+    # The vector index is a file beside the database that can fall out of step (status --check).
+    separate_index = True
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -112,7 +136,12 @@ class Library:
 
     @classmethod
     def open(cls, root: str | Path | None = None, create: bool = False) -> Library:
-        path = library_dir(root)
+        location = library_location(root)
+        if isinstance(location, str):
+            from clap_search.postgres import PostgresLibrary
+
+            return PostgresLibrary.open_url(location, create=create)
+        path = location
         if not (path / DB_NAME).exists():
             if not create:
                 raise LibraryNotFoundError(
@@ -122,8 +151,31 @@ class Library:
             path.mkdir(parents=True, exist_ok=True)
         return cls(path)
 
+    @property
+    def location(self) -> str:
+        """Where the library is, as shown to the user: its folder (or its URL, password hidden)."""
+        return str(self.root)
+
     def close(self) -> None:
         self.engine.dispose()
+
+    def restrict(self, session: Session, filters: Filters | None) -> np.ndarray | None:
+        """What a filtered vector search may return: here the allowed segment ids (None: all)."""
+        from clap_search.filters import allowed_segments
+
+        return allowed_segments(session, filters)
+
+    def lock_path(self, session: Session, key: str) -> None:
+        """Hold `key` for the writer's current transaction (the folder library has one writer)."""
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Around a large load of rows (`library copy`): the FAISS index is built afterwards anyway."""
+        yield
+
+    def word_index(self) -> Any:
+        """The word vectors' index when the database searches them itself, else None (words.faiss)."""
+        return None
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -140,7 +192,7 @@ class Library:
         except BlockingIOError:
             os.close(fd)
             raise LibraryLockedError(
-                f"another clap-search process is writing to {self.root}: wait for it to finish"
+                f"another clap-search process is writing to {self.location}: wait for it to finish"
             ) from None
         self._lock_fd = fd
         try:
@@ -170,8 +222,11 @@ class Library:
         have = self.model()
         if have is None or have.matches(identity):
             return
-        raise ModelMismatchError(
-            f"this library ({self.root}) was built with model '{have.name}' ({have.version}, "
+        raise self.mismatch(have, identity, doing)
+
+    def mismatch(self, have: LibraryModel, identity: HasIdentity, doing: str) -> ModelMismatchError:
+        return ModelMismatchError(
+            f"this library ({self.location}) was built with model '{have.name}' ({have.version}, "
             f"{have.dim}-d) and cannot {doing} with '{identity.name}' ({identity.version}, "
             f"{identity.dim}-d): use --model {have.name}, or re-index with "
             f"`clap-search index DIR --model {identity.name} --rebuild`, or use another --library"
@@ -211,7 +266,9 @@ class Library:
     def dim(self) -> int:
         model = self.model()
         if model is None:
-            raise UsageError(f"the library at {self.root} holds no vectors yet: run `clap-search index DIR`")
+            raise UsageError(
+                f"the library at {self.location} holds no vectors yet: run `clap-search index DIR`"
+            )
         return model.dim
 
     @property
@@ -331,9 +388,9 @@ class Library:
                 .limit(max_failures)
             ).all()
             meta = s.get(Meta, 1)
-        db_bytes = sum(_size(self.root / (DB_NAME + suffix)) for suffix in ("", "-wal", "-shm"))
+        db_bytes, index_bytes = self.sizes()
         return LibraryStats(
-            root=self.root,
+            root=self.location,
             files=ok,
             failed=failed,
             segments=segments,
@@ -341,9 +398,15 @@ class Library:
             model=self.model(),
             index_type=meta.index_type if meta else "flat",
             db_bytes=db_bytes,
-            index_bytes=_size(self.index_path),
+            index_bytes=index_bytes,
             failures=[(p, e or "") for p, e in failures],
         )
+
+
+    def sizes(self) -> tuple[int, int]:
+        """Bytes on disk of the database and of the vector index."""
+        db_bytes = sum(_size(self.root / (DB_NAME + suffix)) for suffix in ("", "-wal", "-shm"))
+        return db_bytes, _size(self.index_path)
 
 
 def _root_under(key: str):  # noqa: ANN202 - a SQL condition

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from clap_search.db import STATUS_OK, File, Segment, blob_to_vectors, path_key
 from clap_search.errors import AudioReadError, NotFoundError, UsageError
-from clap_search.filters import Filters, allowed_segments
+from clap_search.filters import Filters
 from clap_search.library import Library
 
 # A text query needs neither torch nor a decoder: those load only where audio is embedded.
@@ -67,7 +67,7 @@ def _chunks(ids: Sequence[int]) -> list[list[int]]:
 
 
 def _best_windows(
-    library: Library, queries: np.ndarray, fetch: int, allowed: np.ndarray | None
+    library: Library, queries: np.ndarray, fetch: int, allowed: Any
 ) -> dict[int, float]:
     """Segment id -> best score over the query windows, from each window's top `fetch`."""
     scores, ids = library.store.search(queries, fetch, allowed)
@@ -87,7 +87,7 @@ def _file_of(session: Session, seg_ids: Sequence[int]) -> dict[int, int]:
 
 
 def _rank_files(
-    library: Library, queries: np.ndarray, k: int, allowed: np.ndarray | None, exclude: int | None
+    library: Library, queries: np.ndarray, k: int, allowed: Any, exclude: int | None
 ) -> list[tuple[int, int, float]]:
     """(file id, best segment id, score) of the k best files; fetches more until k distinct files."""
     total = len(allowed) if allowed is not None else len(library.store)
@@ -142,7 +142,7 @@ def search_vectors(
     if library.model() is None or len(library.store) == 0:
         return []
     with library.session() as s:
-        allowed = allowed_segments(s, filters)
+        allowed = library.restrict(s, filters)
     ranked = _rank_files(library, np.atleast_2d(queries), k, allowed, exclude_file)
     if per_file == 1:
         scored = [(sid, score) for _, sid, score in ranked]
@@ -224,7 +224,7 @@ def _search_hybrid(
         return []
     state = semantic.word_state(library, reference_vectors(embedder, library.root))
     with library.session() as s:
-        allowed = allowed_segments(s, filters)
+        allowed = library.restrict(s, filters)
         signals = evidence.gather(s, state, text, queries)
     audio_top = _rank_files(library, queries, max(AUDIO_CANDIDATES, 4 * k), allowed, None)
     windows = {fid: (sid, score) for fid, sid, score in audio_top}

@@ -78,7 +78,9 @@ def tag_library(
     names = clean_labels(labels)
     library.check_model(embedder.identity, doing="tag")
     if library.model() is None:
-        raise UsageError(f"the library at {library.root} holds no vectors yet: run `clap-search index DIR`")
+        raise UsageError(
+            f"the library at {library.location} holds no vectors yet: run `clap-search index DIR`"
+        )
     text = embedder.embed_texts(embedder.prompts(names, template))
     scale = float(embedder.model.logit_scale.detach())
     results = []

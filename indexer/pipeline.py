@@ -6,7 +6,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 
@@ -21,6 +21,9 @@ from clap_search.indexer.words import WordsSummary, update_words
 from clap_search.indexer.write import FAILED, Writer
 from clap_search.library import Library
 from clap_search.threads import plan_index_threads
+
+if TYPE_CHECKING:
+    from clap_search.indexer.distributed import RayOptions
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +94,12 @@ def index_folder(
     rebuild: bool = False,
     workers: int | None = None,
     max_seconds: float = DEFAULT_MAX_SECONDS,
+    ray: RayOptions | None = None,
 ) -> IndexSummary:
     """Bring the library up to date with `root`; returns what changed.
 
-    `workers`: decode threads (default: clap_search.threads' plan for the cores available)."""
+    `workers`: decode threads (default: clap_search.threads' plan for the cores available).
+    `ray`: decode and embed as Ray tasks instead (indexer/distributed.py); the rest stays here."""
     t0 = time.monotonic()
     top = os.path.abspath(os.fspath(root))
     if not os.path.lexists(top):
@@ -113,7 +118,7 @@ def index_folder(
         vanished = plan.vanished_by_hash()
         try:
             decoders = workers or plan_index_threads().decode
-            _run(plan, vanished, embedder, writer, summary, progress, decoders, max_seconds)
+            _run(plan, vanished, embedder, writer, summary, progress, decoders, max_seconds, ray)
             moved = set(plan.vanished_by_hash().values()) - set(vanished.values())
             gone = [i for i in plan.vanished if i not in moved]
             writer.remove_files(gone)
@@ -135,10 +140,18 @@ def _run(
     progress: Progress | None,
     workers: int,
     max_seconds: float,
+    ray: RayOptions | None = None,
 ) -> None:
-    decoded = decode_all(plan.todo, embedder.sample_rate, vanished, workers=workers, max_seconds=max_seconds)
-    for item in decoded:
-        embed_one(embedder, item)
+    if ray is None:
+        decoded = decode_all(
+            plan.todo, embedder.sample_rate, vanished, workers=workers, max_seconds=max_seconds
+        )
+        embedded = (embed_one(embedder, item) for item in decoded)
+    else:
+        from clap_search.indexer.distributed import decode_embed_all
+
+        embedded = decode_embed_all(plan.todo, ray, embedder.sample_rate, max_seconds, vanished)
+    for item in embedded:
         outcome = writer.write(item)
         setattr(summary, outcome, getattr(summary, outcome) + 1)
         seconds = item.info.duration if item.info and outcome != FAILED else 0.0

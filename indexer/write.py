@@ -19,9 +19,9 @@ ADDED, UPDATED, MOVED, FAILED = "added", "updated", "moved", "failed"
 class Writer:
     """Commits every few files or seconds, so an interrupted run keeps what it finished."""
 
-    def __init__(self, library: Library, every_files: int = 16, every_seconds: float = 5.0) -> None:
+    def __init__(self, library: Library, every_files: int | None = None, every_seconds: float = 5.0) -> None:
         self.library = library
-        self.every_files = every_files
+        self.every_files = every_files or library.commit_every_files
         self.every_seconds = every_seconds
         self.session: Session = library.session()
         self._added: list[tuple[int, np.ndarray]] = []
@@ -40,6 +40,7 @@ class Writer:
 
     def _write(self, item: Decoded) -> str:
         cand = item.candidate
+        self.library.lock_path(self.session, cand.key)
         row = self.session.scalar(select(File).where(File.path == cand.key))
         if item.moved_from is not None:
             if row is not None:

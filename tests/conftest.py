@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,9 +49,62 @@ def sounds(tmp_path: Path) -> Path:
     return folder
 
 
+# The engine's tests run against every backend: the `library` fixture takes `backend` as a
+# parameter. A test about the folder library's own files (the FAISS cache, the writer lock) is
+# marked folder_only and runs on the folder library alone.
+BACKENDS = ("folder", "postgres")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("folder_only")
+        metafunc.parametrize("backend", ["folder"] if only else list(BACKENDS))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The URL of a PostgreSQL + pgvector database for the tests (a throw-away cluster), or skip."""
+    from tests.pgcluster import ENV_URL, find_server, start_cluster
+
+    if os.environ.get(ENV_URL):
+        yield os.environ[ENV_URL]
+        return
+    # .ci/run sets this: there a missing server is a failure, not a skip
+    give_up = pytest.fail if os.environ.get("CLAP_SEARCH_REQUIRE_POSTGRES") else pytest.skip
+    bindir = find_server()
+    if bindir is None:
+        give_up("no PostgreSQL server with pgvector here: install the Debian packages postgresql and "
+                    f"postgresql-15-pgvector, or pip install pgserver, or set {ENV_URL} to a database URL")
+    try:
+        cluster = start_cluster(bindir)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        give_up(f"cannot start a throw-away PostgreSQL from {bindir}: {exc}")
+    yield cluster.url
+    cluster.stop()
+
+
 @pytest.fixture
-def library(tmp_path: Path) -> Library:
-    lib = Library.open(tmp_path / "lib", create=True)
+def postgres_url(postgres_server: str) -> str:
+    """The test database, emptied: no table of a previous test's library is left."""
+    from sqlalchemy import create_engine, text
+
+    from clap_search.postgres import engine_url
+
+    engine = create_engine(engine_url(postgres_server))
+    with engine.begin() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        tables = "files, segments, tags, roots, file_words, neighbors, meta"
+        conn.execute(text(f"DROP TABLE IF EXISTS {tables} CASCADE"))
+    engine.dispose()
+    return postgres_server
+
+
+@pytest.fixture
+def library(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Library:
+    """A new, empty library: a folder, or a PostgreSQL database (see BACKENDS)."""
+    where = request.getfixturevalue("postgres_url") if backend == "postgres" else tmp_path / "lib"
+    lib = Library.open(where, create=True)
     yield lib
     lib.close()
 

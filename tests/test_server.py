@@ -22,16 +22,16 @@ LIMIT = 200_000
 
 
 @pytest.fixture
-def served(tmp_path, sounds, embedder):
-    """A library of five WAVs and two FLACs (one in a subfolder), served with a 200 kB upload limit."""
+def served(library, sounds, embedder):
+    """A library of five WAVs and two FLACs (one in a subfolder), served with a 200 kB upload limit
+    (from a folder and from PostgreSQL: `serve` works the same on both)."""
     write_sound(sounds / "sub" / "f0.flac", seconds=2.5, freq=900, seed=10)
     write_sound(sounds / "sub" / "f1.flac", seconds=8.0, freq=1200, seed=11)
-    lib = Library.open(tmp_path / "lib", create=True)
+    lib = library
     index_folder(lib, sounds, embedder)
     app = create_app(engine=Engine(lib, embedder, MediaFiles(lib), LIMIT))
     with TestClient(app) as client:
         yield client, lib, sounds
-    lib.close()
 
 
 def search(client, **params):
@@ -215,7 +215,7 @@ def test_page_and_not_found(served):
 def test_server_sees_files_indexed_while_it_runs(served, embedder):
     client, lib, sounds = served
     assert client.get("/api/status").json()["files"] == 7
-    other = Library.open(lib.root)  # another process's view: the CLI indexer
+    other = Library.open(lib.location)  # another process's view: the CLI indexer
     write_sound(sounds / "new.wav", seconds=2.0, freq=321, seed=99)
     index_folder(other, sounds, embedder)
     other.close()

@@ -17,6 +17,7 @@ from clap_search.cli.commands import (
     duplicates,
     export,
     index,
+    library,
     models,
     query,
     remove,
@@ -65,6 +66,7 @@ for command in (
 ):
     app.command(cls=Command)(command)
 app.add_typer(models.app)
+app.add_typer(library.app)
 
 
 def _show_version(value: bool) -> None:

@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     from clap_search.text_embed import TextEmbedder
 
 LibraryOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--library",
-        metavar="DIR",
-        help="Library folder (default: $CLAP_SEARCH_LIBRARY, else the per-user data folder).",
+        metavar="DIR|URL",
+        help="Library folder, or a PostgreSQL URL such as postgresql://user@host/db "
+        "(default: $CLAP_SEARCH_LIBRARY, else the per-user data folder).",
         show_default=False,
     ),
 ]
@@ -48,7 +49,7 @@ TopKOpt = Annotated[int, typer.Option("-k", "--top", metavar="N", min=1, help="H
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line on stdout.")]
 
 
-def open_library(folder: Path | None, create: bool = False) -> Library:
+def open_library(folder: str | Path | None, create: bool = False) -> Library:
     from clap_search.library import Library
 
     return Library.open(folder, create=create)
@@ -64,7 +65,7 @@ def require_sounds(lib: Library) -> None:
     with lib.session() as s:
         if s.scalar(select(File.id).where(File.status == STATUS_OK).limit(1)) is None:
             raise EmptyLibraryError(
-                f"the library at {lib.root} is empty: add sounds with `clap-search index DIR`"
+                f"the library at {lib.location} is empty: add sounds with `clap-search index DIR`"
             )
 
 

@@ -1,5 +1,9 @@
 """Lexical match of a query on the files' words: SQLite FTS5 (porter-stemmed), IDF-weighted.
 
+On PostgreSQL the same lookups go to its full-text search (`english`: Snowball stemming, a GIN
+index on file_words.text), ranked by ts_rank instead of BM25: only the order of the 200 files
+kept per word can differ, never which files contain it.
+
 Each query word is looked up on its own, so a file's score is the share of the query's
 informative words it contains, weighted by how rare each word is in the library (BM25's IDF):
 "a cow mooing" gives cow.wav 1.0 when no file says "moo", and a file with both words beats a
@@ -17,6 +21,20 @@ from sqlalchemy.orm import Session
 
 from clap_search.words.pathwords import split_words, useful_words
 
+# (files matching a phrase, best first, at most :n), (how many files match it), per SQL dialect
+MATCH_SQL = {
+    "sqlite": (
+        "SELECT rowid FROM words_fts WHERE words_fts MATCH :q ORDER BY rank LIMIT :n",
+        "SELECT count(*) FROM words_fts WHERE words_fts MATCH :q",
+    ),
+    "postgresql": (
+        "SELECT file_id FROM file_words WHERE to_tsvector('english', text) @@ phraseto_tsquery('english', :q)"
+        " ORDER BY ts_rank(to_tsvector('english', text), phraseto_tsquery('english', :q)) DESC, file_id"
+        " LIMIT :n",
+        "SELECT count(*) FROM file_words"
+        " WHERE to_tsvector('english', text) @@ phraseto_tsquery('english', :q)",
+    ),
+}
 MAX_TERMS = 12
 PER_TERM = 200  # files fetched per word (best BM25 first); a word in more files is hardly rare
 
@@ -42,19 +60,16 @@ def lexical_match(session: Session, query: str) -> LexicalMatch:
     total = session.execute(text("SELECT count(*) FROM file_words")).scalar() or 0
     weights: dict[str, float] = {}
     matched: dict[str, list[int]] = {}
+    dialect = session.get_bind().dialect.name
+    find, count = MATCH_SQL[dialect]
     for term in terms:
-        phrase = '"' + term.replace('"', '""') + '"'
-        rows = session.execute(
-            text("SELECT rowid FROM words_fts WHERE words_fts MATCH :q ORDER BY rank LIMIT :n"),
-            {"q": phrase, "n": PER_TERM},
-        ).scalars().all()
+        phrase = '"' + term.replace('"', '""') + '"' if dialect == "sqlite" else term
+        rows = session.execute(text(find), {"q": phrase, "n": PER_TERM}).scalars().all()
         if not rows:
             continue
         df = len(rows)
         if df == PER_TERM:
-            df = session.execute(
-                text("SELECT count(*) FROM words_fts WHERE words_fts MATCH :q"), {"q": phrase}
-            ).scalar() or df
+            df = session.execute(text(count), {"q": phrase}).scalar() or df
         out.terms[term] = df
         weights[term] = math.log(1 + (total - df + 0.5) / (df + 0.5))
         matched[term] = list(rows)

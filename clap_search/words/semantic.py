@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import faiss
 import numpy as np
 from sqlalchemy import select
 
@@ -66,10 +65,7 @@ def sample_ids(ids: np.ndarray, n: int = STATS_SAMPLE) -> np.ndarray:
 
 
 def store_ids(store: VectorStore) -> np.ndarray:
-    ids = faiss.vector_to_array(store.index.id_map).astype(np.int64)
-    if store.hidden:
-        ids = ids[~np.isin(ids, np.fromiter(store.hidden, np.int64))]
-    return ids
+    return store.ids()
 
 
 def calibrate(store: VectorStore) -> Calibration:
@@ -102,13 +98,20 @@ def rebuild_word_store(library: Library) -> VectorStore:
 
 
 def open_word_store(library: Library) -> VectorStore:
-    """The saved word index when it belongs to this generation, else one rebuilt from the DB."""
+    """The saved word index when it belongs to this generation, else one rebuilt from the DB
+    (or, where the database searches vectors itself, its own index)."""
+    in_database = library.word_index()
+    if in_database is not None:
+        return in_database
     store = VectorStore.load(_path(library), library.generation(), library.dim)
     return store if store is not None else rebuild_word_store(library)
 
 
 def save_word_store(library: Library, store: VectorStore) -> None:
     """Write the word index for the current generation (with the writer lock held)."""
+    if not isinstance(store, VectorStore):
+        library.begin_generation()  # kept in the database: a new generation tells searchers to reload
+        return
     if store.needs_rebuild:
         store = rebuild_word_store(library)
     store.save(_path(library), library.generation())

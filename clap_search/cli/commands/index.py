@@ -90,6 +90,15 @@ def index(
     model: ModelOpt = None,
     device: DeviceOpt = DEFAULT_DEVICE,
     threads: ThreadsOpt = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray", metavar="ADDRESS",
+            help="Decode and embed as Ray tasks: auto (the running cluster), local (start one here) "
+            "or a cluster address. Workers must see the files and the model at the same paths.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -97,6 +106,7 @@ def index(
 
     \b
     Example: clap-search index ~/sounds
+    Example: clap-search index /mnt/share/sounds --ray auto --library postgresql://me@db/sounds
     """
     from clap_search.db import path_key
     from clap_search.errors import LibraryNotFoundError, NotFoundError
@@ -114,19 +124,28 @@ def index(
         lib = open_library(library, create=True)
     else:
         embedder = load_embedder(model, device, None if rebuild else lib)
+    cluster = None
+    if ray is not None:
+        from clap_search.cli.options import model_name
+        from clap_search.indexer.distributed import RayOptions
+
+        name = model_name(model, None if rebuild else lib)
+        if Path(name).exists():  # a checkpoint file: the workers need its absolute path
+            name = str(Path(name).absolute())
+        cluster = RayOptions(ray, name, str(embedder.device))
     progress = RichProgress()
     with progress.bar:
         summary = index_folder(
             lib, folder, embedder, progress=progress, rebuild=rebuild,
-            workers=plan.decode, max_seconds=max_hours * 3600,
+            workers=plan.decode, max_seconds=max_hours * 3600, ray=cluster,
         )
     if as_json:
         render.json_lines([_summary_json(summary)])
         return
-    _print_summary(summary, lib.root)
+    _print_summary(summary, lib.location)
 
 
-def _print_summary(summary: Any, root: Path) -> None:
+def _print_summary(summary: Any, root: str) -> None:
     out, err = render.stdout(), render.stderr()
     for warning in summary.warnings[:SHOWN_FAILURES]:
         err.print(f"warning: {warning}", markup=False)

@@ -53,7 +53,7 @@ def serve(
         bound_port = sock.getsockname()[1]
         url_host = f"[{host}]" if ":" in host else host
         render.stderr().print(
-            f"clap-search: serving {app.state.engine.library.root} on http://{url_host}:{bound_port}/",
+            f"clap-search: serving {app.state.engine.library.location} on http://{url_host}:{bound_port}/",
             markup=False,
         )
         config = uvicorn.Config(app, log_level="info" if verbose else "warning")
