@@ -54,7 +54,9 @@ def embed_clips(embedder: Embedder, clips) -> list[np.ndarray]:
     return [embedder.embed_wave(load_clip(c.audio, embedder.sample_rate)).vectors for c in clips]
 
 
-def evaluate_model(embedder: Embedder, corpus: Path, val_limit: int, zs_name: str = ZS_DEFAULT) -> dict:
+def evaluate_model(
+    embedder: Embedder, corpus: Path, val_limit: int, zs_name: str = ZS_DEFAULT, split: str = "val"
+) -> dict:
     zs = read_zero_shot(corpus, zs_name)
     labels = sorted({c.label for c in zs})
     truth = np.array([labels.index(c.label) for c in zs])
@@ -65,7 +67,7 @@ def evaluate_model(embedder: Embedder, corpus: Path, val_limit: int, zs_name: st
     scores = zero_shot_scores(windows, prompts, scale)
     out = {"zero_shot": topk_accuracy(scores, truth), "classes": len(labels), "clips": len(zs),
            "per_class": per_class_accuracy(scores, truth, labels)}
-    val = [c for c in read_manifest(corpus) if c.split == "val"][:val_limit]
+    val = [c for c in read_manifest(corpus) if c.split == split][:val_limit]
     if val:
         audio = np.stack([w.mean(axis=0) for w in embed_clips(embedder, val)])
         audio /= np.linalg.norm(audio, axis=1, keepdims=True)
@@ -101,6 +103,8 @@ def main() -> None:
     p.add_argument("--zero-shot-set", default=ZS_DEFAULT,
                    help="labelled set in the corpus folder: eval_zeroshot.jsonl (test packages, reported) "
                    "or val_zeroshot.jsonl (val packages, for choosing between models)")
+    p.add_argument("--retrieval-split", default="val",
+                   help="manifest split for text->audio retrieval: val (choosing) or test (reporting)")
     p.add_argument("--band-limit", type=int, metavar="RATE",
                    help="evaluate on copies recorded at RATE Hz (e.g. 11025, 16000, 22050)")
     args = p.parse_args()
@@ -108,7 +112,8 @@ def main() -> None:
     BAND = args.band_limit
     embedder = Embedder.load(args.model)
     result = {"model": embedder.identity.__dict__, "machine": describe_machine(), "band_limit": BAND,
-              "ours": evaluate_model(embedder, args.corpus, args.val_limit, args.zero_shot_set)}
+              "ours": evaluate_model(embedder, args.corpus, args.val_limit, args.zero_shot_set,
+                                   args.retrieval_split)}
     n = result["ours"]["classes"]
     result["chance"] = {"zero_shot": {"top1": 1 / n, "top5": min(5, n) / n}}
     if args.baselines:
@@ -122,7 +127,8 @@ def main() -> None:
             zsr = result[name]["zero_shot"]
             print(f"| {name} | {zsr['top1']:.3f} | {zsr['top5']:.3f} |")
     if "retrieval" in result["ours"]:
-        print("\n" + " | ".join(f"{k} {v:.3f}" for k, v in result["ours"]["retrieval"].items()))
+        figures = " | ".join(f"{k} {v:.3f}" for k, v in result["ours"]["retrieval"].items())
+        print(f"\n{args.retrieval_split} split: {figures}")
     if args.json_out:
         args.json_out.write_text(json.dumps(result, indent=2))
 
