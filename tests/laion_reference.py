@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from msclap_reference import randomise_batch_norm
 
 SR = 48000
 WINDOW = 480_000  # laion_clap's clip_samples: 10 s
@@ -46,12 +47,7 @@ def reference_model(fused: bool, seed: int = 0) -> torch.nn.Module:
     model = ClapModel(tiny_config(fused))
     gen = torch.Generator().manual_seed(seed + 1)
     with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-                m.running_mean.copy_(torch.randn(m.num_features, generator=gen) * 0.5)
-                m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
-                m.weight.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
-                m.bias.copy_(torch.randn(m.num_features, generator=gen) * 0.1)
+        randomise_batch_norm(model, gen)
         for p in model.parameters():  # HF initialises some to constants; make every weight matter
             if p.dim() == 1 and p.numel() > 1:
                 p.add_(torch.randn(p.shape, generator=gen) * 0.05)

@@ -63,15 +63,20 @@ def reference_clap(seed: int = 0, hidden: int = 128) -> torch.nn.Module:
         clap.AutoModel = original
     gen = torch.Generator().manual_seed(seed + 1)
     with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-                m.running_mean.copy_(torch.randn(m.num_features, generator=gen) * 0.5)
-                m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
-                m.weight.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
-                m.bias.copy_(torch.randn(m.num_features, generator=gen) * 0.1)
+        randomise_batch_norm(model, gen)
         model.logit_scale.fill_(3.2)
     return model.eval()
 
+
+
+def randomise_batch_norm(model: torch.nn.Module, gen: torch.Generator) -> None:
+    """Batch-norm statistics and affine weights unlike the defaults, so a mix-up shows (no_grad)."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            m.running_mean.copy_(torch.randn(m.num_features, generator=gen) * 0.5)
+            m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+            m.weight.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+            m.bias.copy_(torch.randn(m.num_features, generator=gen) * 0.1)
 
 def save_like_microsoft(model: torch.nn.Module, path: Path) -> Path:
     """`CLAP_weights_2022.pth`'s layout: {'model': state_dict, ...} (the loader reads ['model']),

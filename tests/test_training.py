@@ -39,7 +39,7 @@ def _args(tmp_path, **changes) -> argparse.Namespace:
         corpus=str(tmp_path / "corpus"), out=str(tmp_path / "run"), cache=str(tmp_path / "cache"),
         epochs=2, batch_size=8, lr=3e-3, text_lr=1e-3, text="frozen", device="cpu", seed=0,
         resume=False, init="tiny", balance=0.0, prompt_aug=0.0, audio="frozen", audio_lr=1e-3,
-        crop_seconds=0.0, augment=False,
+        crop_seconds=0.0, augment=False, scheme=None, chain_aug=0.0,
     )
     return argparse.Namespace(**(base | changes))
 

@@ -247,7 +247,7 @@ def train_step(model, text_fn, cache, batch, window, rng, optimizer, device, arg
     augment = Augment() if args.augment else None
     crop = args.crop_seconds or model.cfg.window_seconds
     audio = audio_batch(model, cache, batch, window, rng, device, args.audio, augment, crop,
-                        chain, getattr(args, "chain_aug", 0.0))
+                        chain, args.chain_aug)
     text = text_fn(captions)
     loss = contrastive_loss(audio, text, model.logit_scale, groups)
     optimizer.zero_grad(set_to_none=True)
@@ -278,7 +278,7 @@ def run(args: argparse.Namespace) -> dict:
     else:  # a random named config: the smoke test's tiny model, or a GPU run of the paper's
         model = CLAPModel(CONFIGS[args.init])
     tokenizer = load_tokenizer()
-    clips = read_manifest(Path(args.corpus), getattr(args, "scheme", None))
+    clips = read_manifest(Path(args.corpus), args.scheme)
     zs = read_zero_shot(Path(args.corpus))
     last = len(model.audio_encoder.blocks) - 1
     if args.audio == "train":
@@ -290,7 +290,7 @@ def run(args: argparse.Namespace) -> dict:
     train = [c for c in clips if c.split == "train" and c.id in cache]
     val = [c for c in clips if c.split == "val" and c.id in cache]
     chain = None
-    if getattr(args, "chain_aug", 0.0) > 0:
+    if args.chain_aug > 0:
         if args.audio != "frozen":
             raise SystemExit("--chain-aug works on the frozen tower's cached frames (--audio frozen)")
         chain = FrameCache.build(model, train, Path(args.cache), "frames", chain=True)
