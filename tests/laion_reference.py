@@ -154,8 +154,19 @@ def save_like_laion(model: torch.nn.Module, path: Path) -> Path:
 
 # --- laion_clap's own classes, where the package is installed -----------------------------------
 
-SKIP = ("laion_clap is not installed (pip install --no-deps laion-clap==1.1.6, see tests/"
-        "reference-requirements.txt for why it is not in the install command)")
+SKIP = ("laion_clap is not installed (the README's install command puts laion-clap 1.1.6 in "
+        ".venv/reference; see tests/reference-requirements.txt for why not in site-packages)")
+# Every laion-clap wheel also installs a top-level `tests` package that would shadow this one, so
+# the install command puts it in a folder of its own (pip --target) instead of site-packages.
+REFERENCE_DIR = Path(sys.prefix) / "reference"
+
+
+def _laion_root() -> Path | None:
+    spec = importlib.util.find_spec("laion_clap")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    beside = REFERENCE_DIR / "laion_clap"
+    return beside if (beside / "clap_module" / "model.py").exists() else None
 
 
 def import_laion() -> types.ModuleType:
@@ -164,10 +175,9 @@ def import_laion() -> types.ModuleType:
     pytest.importorskip("torchlibrosa", reason=SKIP)
     if "laion_clap.clap_module.model" in sys.modules:
         return sys.modules["laion_clap.clap_module.model"]
-    spec = importlib.util.find_spec("laion_clap")
-    if spec is None or not spec.submodule_search_locations:
+    root = _laion_root()
+    if root is None:
         pytest.skip(SKIP)
-    root = Path(next(iter(spec.submodule_search_locations)))
     for name, path in (("laion_clap", root), ("laion_clap.clap_module", root / "clap_module")):
         if name not in sys.modules:
             package = types.ModuleType(name)
