@@ -327,3 +327,14 @@ def test_a_bfloat16_tower_stays_close_to_float32(sources, embedders, monkeypatch
     cos = float(fast.embed_wave(wave).vectors[0] @ embedders["laion", False].embed_wave(wave).vectors[0])
     tower = next(fast.model.audio_model.parameters())
     assert fast.precision == "bfloat16" and tower.dtype == torch.bfloat16 and 0.99 < cos < 1 - 1e-7
+
+
+def test_every_published_download_is_pinned_to_a_commit() -> None:
+    """`pull` always fetches the same bytes: weights and extra files name a hub commit, never a branch."""
+    import re
+
+    from clap_search.families.published import PUBLISHED
+
+    for entry in PUBLISHED:
+        for repo, filename, revision in ((entry.repo, entry.filename, entry.revision), *entry.extra_files):
+            assert re.fullmatch(r"[0-9a-f]{40}", revision), (entry.name, repo, filename, revision)

@@ -24,7 +24,7 @@ class Published:
     description: str
     repo: str
     filename: str
-    revision: str  # a commit of the hub repository (the same bytes every time); "main" where not known
+    revision: str  # a commit of the hub repository: the same bytes every time
     licence: str
     dim: int
     sample_rate: int
@@ -41,8 +41,13 @@ class Published:
         return f"https://{HUB_HOST}/{self.repo}/resolve/{self.revision}/{self.filename}"
 
 
-# laion_clap fetches roberta-base's tokenizer at run time; `pull` fetches it once, beside the weights
-ROBERTA = tuple(("FacebookAI/roberta-base", name, "main") for name in ("vocab.json", "merges.txt"))
+# laion_clap fetches roberta-base's tokenizer at run time; `pull` fetches it once, beside the weights.
+# Revisions are commits seen in public pins of these repositories (HF cache snapshot folders, MTEB's
+# model registry): not checked from here, which has no hub access.
+ROBERTA_REVISION = "e2da8e2f811d1448a5b465c236feacd80ffbac7b"
+ROBERTA = tuple(("FacebookAI/roberta-base", name, ROBERTA_REVISION) for name in ("vocab.json", "merges.txt"))
+LAION_CLAP_REVISION = "b3708341862f581175dba5c356a4ebf74a9b6651"  # lukewys/laion_clap
+FUSED_FOLDER_REVISION = "cca9e288ab447cee67d9ada1f85ddb46500f1401"  # laion/clap-htsat-fused
 
 
 def hub_folder(repo: str, revision: str) -> tuple[tuple[str, str, str], ...]:
@@ -59,11 +64,11 @@ PUBLISHED: tuple[Published, ...] = (
               "MS-PL", 1024, 44100, 7.0, 690_000_000, 93.9,
               "msclap 1.3.4 README (Elizalde et al. 2023, arXiv:2309.05767)"),
     Published("laion-clap-630k", "laion-clap", "LAION-CLAP HTSAT-tiny + RoBERTa, unfused (630k + AudioSet)",
-              "lukewys/laion_clap", "630k-audioset-best.pt", "main",
+              "lukewys/laion_clap", "630k-audioset-best.pt", LAION_CLAP_REVISION,
               "CC0-1.0", 512, 48000, 10.0, 1_860_000_000, 92.75,
               "LAION-AI/CLAP README, ESC-50 fold 1", ROBERTA),
     Published("laion-clap-630k-fused", "laion-clap", "LAION-CLAP HTSAT-tiny + RoBERTa, feature fusion",
-              "lukewys/laion_clap", "630k-audioset-fusion-best.pt", "main",
+              "lukewys/laion_clap", "630k-audioset-fusion-best.pt", LAION_CLAP_REVISION,
               "CC0-1.0", 512, 48000, 10.0, None, 90.5, "LAION-AI/CLAP README, ESC-50 fold 1", ROBERTA),
     Published("laion/clap-htsat-unfused", "laion-clap",
               "LAION-CLAP HTSAT-tiny + RoBERTa as a transformers ClapModel folder (630k-audioset-best)",
@@ -73,10 +78,10 @@ PUBLISHED: tuple[Published, ...] = (
               hub_folder("laion/clap-htsat-unfused", "8fa0f1c6d0433df6e97c127f64b2a1d6c0dcda8a")),
     Published("laion/clap-htsat-fused", "laion-clap",
               "LAION-CLAP HTSAT-tiny + RoBERTa, fusion, as a transformers ClapModel folder",
-              "laion/clap-htsat-fused", "pytorch_model.bin", "main",
+              "laion/clap-htsat-fused", "pytorch_model.bin", FUSED_FOLDER_REVISION,
               "Apache-2.0", 512, 48000, 10.0, None, 90.5,
               "its source 630k-audioset-fusion-best.pt (LAION-AI/CLAP#123), LAION-AI/CLAP README, fold 1",
-              hub_folder("laion/clap-htsat-fused", "main")),
+              hub_folder("laion/clap-htsat-fused", FUSED_FOLDER_REVISION)),
     Published("laion/larger_clap_general", "laion-clap", "LAION-CLAP HTSAT-base + RoBERTa (general audio)",
               "laion/larger_clap_general", "pytorch_model.bin", "ada0c23a36c4e8582805bb38fec3905903f18b41",
               "Apache-2.0", 512, 48000, 10.0, 776_000_000, None,
