@@ -181,11 +181,13 @@ def _label(name: str, cfg: ModelConfig, checkpoint: str | Path | None = None) ->
 
 
 def create_text_tower(name: str = DEFAULT_MODEL) -> tuple[NumpyTextTower, ModelIdentity] | None:
-    """The text tower and projection alone, in numpy, for text queries (no torch import).
+    """The text tower and projection alone, in numpy, for text queries (no torch import); its
+    tokenizer is `tower.tokenizer`.
 
     None where only the torch model can answer: the random test configs (their weights come
     from torch's seeded initialisation) and checkpoints whose text tower has another layout."""
-    from clap_search.encoders.bert_numpy import PREFIXES, NumpyTextTower
+    from clap_search.encoders import bert_numpy, roberta_numpy
+    from clap_search.encoders.tokenizer import RobertaBPE, WordPiece, vocab_file
     from clap_search.weights import read_arrays, read_metadata
 
     path = checkpoint_path(name)
@@ -194,7 +196,13 @@ def create_text_tower(name: str = DEFAULT_MODEL) -> tuple[NumpyTextTower, ModelI
     meta = read_metadata(path)
     cfg = ModelConfig.from_json(meta["config"])
     try:
-        tower = NumpyTextTower(cfg, read_arrays(path, PREFIXES))
+        if "tokenizer" in meta:  # a family with its own vocabulary: LAION-CLAP's RoBERTa
+            weights = read_arrays(path, roberta_numpy.PREFIXES)
+            tower: NumpyTextTower = roberta_numpy.NumpyRobertaTower(cfg, weights)
+            tower.tokenizer = RobertaBPE(json.loads(meta["tokenizer"]))
+        else:
+            tower = bert_numpy.NumpyTextTower(cfg, read_arrays(path, bert_numpy.PREFIXES))
+            tower.tokenizer = WordPiece(vocab_file())
     except ValueError:
         return None
     return tower, ModelIdentity(_label(name, cfg), meta["version"], cfg.embed_dim)

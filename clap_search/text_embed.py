@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clap_search.config import ModelConfig
-from clap_search.encoders.tokenizer import WordPiece, vocab_file
 from clap_search.errors import UsageError
 from clap_search.factory import ModelIdentity, create_text_tower
 
@@ -29,7 +28,7 @@ class TextEmbedder:
         self.tower = tower
         self.identity = identity
         self.cfg: ModelConfig = tower.cfg
-        self.tokenizer = WordPiece(vocab_file())
+        self.tokenizer = tower.tokenizer
 
     @property
     def dim(self) -> int:

@@ -97,6 +97,26 @@ def load_postgres(lib: Library, vecs: np.ndarray, work_mem: str) -> tuple[float,
     return loaded, built
 
 
+def faiss_side(ids: np.ndarray, vecs: np.ndarray, queries: np.ndarray, truth: list[set[int]],
+               allowed: np.ndarray, truth_filtered: list[set[int]]) -> None:
+    """The folder library's store: build, memory, disk, and its searches."""
+    before = rss_mb()
+    t0 = time.perf_counter()
+    store = VectorStore.build(ids, vecs, vecs.shape[1])
+    build = time.perf_counter() - t0
+    grown = rss_mb() - before
+    with tempfile.TemporaryDirectory() as tmp:
+        store.save(Path(tmp) / "v.faiss", 0)
+        disk = (Path(tmp) / "v.faiss").stat().st_size
+    print(f"FAISS {store.kind} (M=32, efConstruction=64): build {build:.1f} s, +{grown:.0f} MB RSS, "
+          f"{disk / 2**20:.0f} MB on disk")
+    for ef in (64, 256):
+        store.ef_search = ef
+        print(f"  efSearch {ef}: {timed(lambda q: store.search(q, 10)[1], queries, truth)}")
+    print(f"  filtered (one folder, {len(allowed)} segments): "
+          f"{timed(lambda q: store.search(q, 10, allowed)[1], queries, truth_filtered)}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", required=True, help="a scratch PostgreSQL database with pgvector")
@@ -118,24 +138,7 @@ def main() -> None:
     del sims, masked
     print(f"{args.segments} segments x {args.dim}-d, {args.clusters} latent clusters, {args.queries} queries")
 
-    # FAISS: the folder library's store
-    before = rss_mb()
-    t0 = time.perf_counter()
-    store = VectorStore.build(ids, vecs, args.dim)
-    build = time.perf_counter() - t0
-    grown = rss_mb() - before
-    with tempfile.TemporaryDirectory() as tmp:
-        store.save(Path(tmp) / "v.faiss", 0)
-        disk = (Path(tmp) / "v.faiss").stat().st_size
-    print(f"FAISS {store.kind} (M=32, efConstruction=64): build {build:.1f} s, +{grown:.0f} MB RSS, "
-          f"{disk / 2**20:.0f} MB on disk")
-    for ef in (64, 256):
-        store.ef_search = ef
-        print(f"  efSearch {ef}: {timed(lambda q: store.search(q, 10)[1], queries, truth)}")
-    allowed = ids[folder_rows]
-    print(f"  filtered (one folder, {len(allowed)} segments): "
-          f"{timed(lambda q: store.search(q, 10, allowed)[1], queries, truth_filtered)}")
-    del store  # give its RAM back before the server builds its own index
+    faiss_side(ids, vecs, queries, truth, ids[folder_rows], truth_filtered)  # its RAM is freed on return
 
     # pgvector: the PostgreSQL library, through its own search
     engine = engine_url(args.url)

@@ -173,6 +173,23 @@ def test_texts_embed_as_transformers_does(embedders, references, sources, layout
     assert np.abs(ours - theirs).max() < TOLERANCE
 
 
+@pytest.mark.parametrize(("layout", "fused"), LAYOUTS)
+def test_a_text_query_runs_robertas_numpy_tower_as_transformers_does(embedders, references, sources, layout,
+                                                                       fused) -> None:
+    """What `clap-search query` loads for a LAION-CLAP model: the numpy tower, no torch model built."""
+    from clap_search.encoders.roberta_numpy import NumpyRobertaTower
+    from clap_search.text_embed import TextEmbedder, load_text_embedder
+
+    name = f"{layout}-{'fused' if fused else 'unfused'}"
+    loaded = load_text_embedder(name)
+    assert isinstance(loaded, TextEmbedder) and isinstance(loaded.tower, NumpyRobertaTower)
+    assert loaded.identity == embedders[layout, fused].identity
+    texts = SENTENCES[:3] + ["an unseen wörd, naïve café", "x " * 90]  # the last one is truncated at 77
+    theirs = hf_text(references[fused], tokenizer_folder(sources[layout, fused]), texts)
+    assert np.abs(loaded.embed_texts(texts) - theirs).max() < TOLERANCE
+    assert np.abs(loaded.embed_texts(texts[:1]) - theirs[:1]).max() < TOLERANCE  # no padding at all
+
+
 def test_the_tokenizer_gives_robertas_ids(embedders, sources) -> None:
     texts = ["a dog barks", "Birds SING, at dawn!", "  spaces  and\ttabs", "ünïcode ✓"]
     ours = embedders["laion", False].tokenizer(texts, 77)
@@ -264,6 +281,20 @@ def test_an_imported_laion_model_serves_every_command_by_name(cli, sources, tmp_
     code, out, err = cli("query", "a dog barks", "--library", lib, "--json", "--mode", "audio")
     assert code == 0, err
     assert {Path(json.loads(line)["path"]).name for line in out.splitlines()} == {"short.wav", "long.flac"}
+    # the console script answers a text query with the numpy RoBERTa: the same hits, no torch
+    import subprocess
+    import sys
+
+    from test_cold_query import CONSOLE_SCRIPT, NOT_FOR_TEXT, imported
+
+    run = subprocess.run([sys.executable, "-X", "importtime", str(CONSOLE_SCRIPT), "query", "a dog barks",
+                          "--library", str(lib), "--json", "--mode", "audio"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert [json.loads(line)["path"] for line in run.stdout.splitlines()] == [
+        json.loads(line)["path"] for line in out.splitlines()]
+    names = imported(run.stderr)
+    assert "clap_search.encoders.roberta_numpy" in names
+    assert not sorted(n for n in names if n.split(".")[0] in NOT_FOR_TEXT or n.startswith(NOT_FOR_TEXT))
     code, out, err = cli("classify", sounds, "--labels", "dog,rain", "--library", lib, "--json")
     assert code == 0, err
     code, out, err = cli("similar", sounds / "long.flac", "--library", lib, "--json")

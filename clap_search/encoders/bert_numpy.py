@@ -8,6 +8,8 @@ same weights by the same names; tests/test_text_numpy.py checks it against the t
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from clap_search.config import ModelConfig, TextConfig
@@ -60,28 +62,47 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _prepared(name: str, tensor: np.ndarray) -> np.ndarray:
-    linear = tensor.ndim == 2 and not name.startswith(_EMBEDDINGS)
-    return np.array(tensor.T if linear else tensor, dtype=np.float32, order="C")
-
-
 class NumpyTextTower:
-    """Token ids and attention mask -> L2-normalised joint-space vectors, like CLAPModel.encode_text."""
+    """Token ids and attention mask -> L2-normalised joint-space vectors, like CLAPModel.encode_text.
+
+    The encoder stack is BERT's; a subclass changes only the names, the embeddings and the head
+    (encoders/roberta_numpy.py: LAION-CLAP's RoBERTa)."""
+
+    prefixes = PREFIXES
+    tokenizer: Any = None  # the model's tokenizer (numpy out), set by factory.create_text_tower
+    embeddings = _EMBEDDINGS
+    layer_prefix = "text_encoder.bert.encoder.layer."
+    eps = LAYER_NORM_EPS
 
     def __init__(self, cfg: ModelConfig, weights: dict[str, np.ndarray]) -> None:
-        names = expected_names(cfg.text)
+        self.cfg = cfg
+        names = self.expected_names()
         missing = names - set(weights)
-        extra = {n for n in weights if n.startswith(PREFIXES)} - names
+        extra = {n for n in weights if n.startswith(self.prefixes)} - names
         if missing or extra:
             raise ValueError(f"another layout: missing {sorted(missing)[:3]}, extra {sorted(extra)[:3]}")
-        self.cfg = cfg
-        word = _EMBEDDINGS + "word_embeddings.weight"
+        word = self.embeddings + "word_embeddings.weight"
         # fp16 checkpoints are upcast once, as torch's load does; the big word table stays as
         # stored and only the rows a query uses are upcast (exactly: fp16 -> fp32 is lossless).
         # Linear weights are stored transposed, (in, out) in C order: BLAS reads them twice as
         # fast as a transposed view.
-        self.w = {n: _prepared(n, weights[n]) for n in names if n != word}
+        self.w = {n: self._prepared(n, weights[n]) for n in names if n != word}
         self.word = weights[word]
+
+    @property
+    def heads(self) -> int:
+        return self.cfg.text.num_heads
+
+    @property
+    def layers(self) -> int:
+        return self.cfg.text.num_layers
+
+    def expected_names(self) -> set[str]:
+        return expected_names(self.cfg.text)
+
+    def _prepared(self, name: str, tensor: np.ndarray) -> np.ndarray:
+        linear = tensor.ndim == 2 and not name.startswith(self.embeddings)
+        return np.array(tensor.T if linear else tensor, dtype=np.float32, order="C")
 
     def projection(self) -> dict[str, np.ndarray]:
         """The text projection's tensors as a checkpoint holds them (keys without the prefix)."""
@@ -93,7 +114,7 @@ class NumpyTextTower:
         """Swap in another text projection (a library's adapted head); shapes must match."""
         for key, tensor in state.items():
             name = "text_projection." + key
-            new = _prepared(name, np.asarray(tensor))
+            new = self._prepared(name, np.asarray(tensor))
             if name not in self.w or self.w[name].shape != new.shape:
                 raise ValueError(f"the text head does not fit this model ({name})")
             self.w[name] = new
@@ -102,12 +123,13 @@ class NumpyTextTower:
         out = x @ self.w[name + ".weight"]
         return out + self.w[name + ".bias"] if bias else out
 
-    def _norm(self, x: np.ndarray, name: str, eps: float = LAYER_NORM_EPS) -> np.ndarray:
+    def _norm(self, x: np.ndarray, name: str, eps: float | None = None) -> np.ndarray:
+        eps = self.eps if eps is None else eps
         return layer_norm(x, self.w[name + ".weight"], self.w[name + ".bias"], eps)
 
     def _attention(self, x: np.ndarray, keep: np.ndarray, prefix: str) -> np.ndarray:
         b, n, d = x.shape
-        heads = self.cfg.text.num_heads
+        heads = self.heads
 
         def split(t: np.ndarray) -> np.ndarray:  # (b, n, d) -> (b, heads, n, d / heads)
             return t.reshape(b, n, heads, d // heads).transpose(0, 2, 1, 3)
@@ -117,26 +139,33 @@ class NumpyTextTower:
         scores = np.where(keep, scores, np.float32(-np.inf))  # padding is never attended to
         return (softmax(scores) @ v).transpose(0, 2, 1, 3).reshape(b, n, d)
 
+    def _embed(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Word + position + token type 0 embeddings, normalised (BERT: positions 0, 1, ...)."""
+        e = self.embeddings
+        x = self.word[ids].astype(np.float32) + self.w[e + "position_embeddings.weight"][: ids.shape[1]]
+        return self._norm(x + self.w[e + "token_type_embeddings.weight"][0], e + "LayerNorm")
+
     def hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Last hidden states (batch, tokens, hidden_size), as encoders.bert.Bert."""
-        e = _EMBEDDINGS
-        x = self.word[ids].astype(np.float32) + self.w[e + "position_embeddings.weight"][: ids.shape[1]]
-        x = self._norm(x + self.w[e + "token_type_embeddings.weight"][0], e + "LayerNorm")
+        x = self._embed(ids, mask)
         keep = mask.astype(bool)[:, None, None, :]
-        for i in range(self.cfg.text.num_layers):
-            p = f"text_encoder.bert.encoder.layer.{i}."
+        for i in range(self.layers):
+            p = f"{self.layer_prefix}{i}."
             x = self._norm(self._linear(self._attention(x, keep, p), p + "attention.output.dense") + x,
                            p + "attention.output.LayerNorm")
             inner = gelu(self._linear(x, p + "intermediate.dense"))
             x = self._norm(self._linear(inner, p + "output.dense") + x, p + "output.LayerNorm")
         return x
 
-    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        hidden = self.hidden(ids, mask)
+    def head(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Mean pooling over the real tokens, then model.Projection (eval mode)."""
         m = mask[..., None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
         h = self._linear(pooled, "text_projection.linear1", bias=False)
-        out = self._norm(h + self._linear(gelu(h), "text_projection.linear2", bias=False),
-                         "text_projection.norm", eps=PROJECTION_NORM_EPS)
+        return self._norm(h + self._linear(gelu(h), "text_projection.linear2", bias=False),
+                          "text_projection.norm", eps=PROJECTION_NORM_EPS)
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        out = self.head(self.hidden(ids, mask), mask)
         norm = np.linalg.norm(out, axis=-1, keepdims=True)
         return (out / np.maximum(norm, 1e-12)).astype(np.float32)

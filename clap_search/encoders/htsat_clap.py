@@ -24,6 +24,7 @@ from torch import nn
 
 from clap_search.config import ModelConfig
 from clap_search.encoders.text import Tokens
+from clap_search.encoders.tokenizer import RobertaBPE
 from clap_search.errors import UsageError
 
 # buffers transformers computes from the config; never stored, so both source layouts
@@ -138,36 +139,9 @@ class LaionCLAP(nn.Module):
         return F.normalize(self.text_projection(pooled), dim=-1)
 
 
-class ByteLevelBPE:
-    """RoBERTa's byte-level BPE (<s> ... </s>, <pad> = 1) from a `tokenizers` JSON, torch tensors out."""
-
-    def __init__(self, tokenizer_json: str) -> None:
-        from tokenizers import Tokenizer
-
-        self.backend = Tokenizer.from_str(tokenizer_json)
-        pad = self.backend.token_to_id("<pad>")
-        self.backend.enable_padding(pad_id=1 if pad is None else pad, pad_token="<pad>")
+class ByteLevelBPE(RobertaBPE):
+    """RoBERTa's byte-level BPE with torch tensors out, for the torch towers."""
 
     def __call__(self, texts: list[str], max_length: int) -> Tokens:
-        self.backend.enable_truncation(max_length)
-        batch = self.backend.encode_batch(texts)
-        ids = torch.tensor([e.ids for e in batch], dtype=torch.long)
-        mask = torch.tensor([e.attention_mask for e in batch], dtype=torch.long)
-        return Tokens(ids, mask)
-
-
-def roberta_tokenizer_json(vocab: str, merges: str) -> str:
-    """A RoBERTa tokenizer (as transformers' RobertaTokenizer behaves) from vocab.json and merges.txt."""
-    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
-
-    bpe = models.BPE.from_file(vocab, merges)
-    tok = Tokenizer(bpe)
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    tok.add_special_tokens([AddedToken(s, lstrip=s == "<mask>", normalized=False) for s in specials
-                            if tok.token_to_id(s) is not None])
-    bos, eos = tok.token_to_id("<s>"), tok.token_to_id("</s>")
-    tok.post_processor = processors.RobertaProcessing(("</s>", eos), ("<s>", bos), trim_offsets=True,
-                                                      add_prefix_space=False)
-    return tok.to_str()
+        ids, mask = self.encode(texts, max_length)
+        return Tokens(torch.from_numpy(ids), torch.from_numpy(mask))

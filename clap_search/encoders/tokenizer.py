@@ -1,11 +1,12 @@
-"""BERT's uncased WordPiece tokenizer over the vocabulary shipped with the package, as numpy arrays."""
+"""The text towers' tokenizers, numpy arrays out: BERT's WordPiece (the bundled vocabulary) and
+RoBERTa's byte-level BPE (LAION-CLAP; its files travel inside the imported checkpoint)."""
 
 from __future__ import annotations
 
 from importlib import resources
 
 import numpy as np
-from tokenizers import BertWordPieceTokenizer
+from tokenizers import BertWordPieceTokenizer, Tokenizer
 
 
 class WordPiece:
@@ -28,3 +29,37 @@ class WordPiece:
 def vocab_file() -> str:
     """The bundled vocabulary (a real file inside the installed package)."""
     return str(resources.files("clap_search") / "assets" / "vocab.txt")
+
+
+class RobertaBPE:
+    """RoBERTa's byte-level BPE (<s> ... </s>, <pad> = 1) from a `tokenizers` JSON."""
+
+    def __init__(self, tokenizer_json: str) -> None:
+        self.backend = Tokenizer.from_str(tokenizer_json)
+        pad = self.backend.token_to_id("<pad>")
+        self.backend.enable_padding(pad_id=1 if pad is None else pad, pad_token="<pad>")
+
+    def encode(self, texts: list[str], max_length: int) -> tuple[np.ndarray, np.ndarray]:
+        """(input ids, attention mask), both (batch, tokens) int64; the mask is 0 on padding."""
+        self.backend.enable_truncation(max_length)
+        batch = self.backend.encode_batch(texts)
+        ids = np.array([e.ids for e in batch], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
+        return ids, mask
+
+
+def roberta_tokenizer_json(vocab: str, merges: str) -> str:
+    """A RoBERTa tokenizer (as transformers' RobertaTokenizer behaves) from vocab.json and merges.txt."""
+    from tokenizers import AddedToken, decoders, models, pre_tokenizers, processors
+
+    bpe = models.BPE.from_file(vocab, merges)
+    tok = Tokenizer(bpe)
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    tok.add_special_tokens([AddedToken(s, lstrip=s == "<mask>", normalized=False) for s in specials
+                            if tok.token_to_id(s) is not None])
+    bos, eos = tok.token_to_id("<s>"), tok.token_to_id("</s>")
+    tok.post_processor = processors.RobertaProcessing(("</s>", eos), ("<s>", bos), trim_offsets=True,
+                                                      add_prefix_space=False)
+    return tok.to_str()

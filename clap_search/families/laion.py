@@ -195,7 +195,7 @@ def convert(state: State, source: Path | None = None) -> tuple[ModelConfig, dict
 
 def assets(source: Path) -> dict[str, str]:
     """The RoBERTa tokenizer, found beside the weights (a hub folder ships it; laion_clap's .pt does not)."""
-    from clap_search.encoders.htsat_clap import roberta_tokenizer_json
+    from clap_search.encoders.tokenizer import roberta_tokenizer_json
 
     folder = source if source.is_dir() else source.parent
     if (folder / "tokenizer.json").is_file():
