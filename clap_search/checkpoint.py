@@ -12,7 +12,7 @@ from safetensors.torch import save_file
 
 from clap_search.config import ModelConfig
 from clap_search.errors import CheckpointError
-from clap_search.families import build_model
+from clap_search.families import build_model, load_tokenizer
 from clap_search.model import CLAPModel
 from clap_search.weights import FORMAT, read_metadata
 
@@ -59,10 +59,8 @@ def load_checkpoint(path: str | Path) -> tuple[CLAPModel, str]:
     meta = read_metadata(path)
     cfg = ModelConfig.from_json(meta["config"])
     model = build_model(cfg)
-    if "tokenizer" in meta:  # a family with its own tokenizer keeps it in the header (laion-clap)
-        from clap_search.encoders.htsat_clap import ByteLevelBPE
-
-        model.tokenizer = ByteLevelBPE(json.loads(meta["tokenizer"]))
+    if "tokenizer" in meta:  # a family with its own vocabulary keeps its tokenizer in the header
+        model.tokenizer = load_tokenizer(cfg, json.loads(meta["tokenizer"]))
     state = {}
     with safe_open(str(path), framework="pt") as f:
         for name in f.keys():

@@ -24,10 +24,10 @@ SKIP = ("the reference packages are missing: "
 def import_reference() -> types.ModuleType:
     pytest.importorskip("torchlibrosa", reason=SKIP)
     pytest.importorskip("transformers", reason=SKIP)
-    spec = importlib.util.find_spec("msclap")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip(SKIP)
-    if "msclap" not in sys.modules:
+    if "msclap" not in sys.modules:  # the bare package below has no spec to find a second time
+        spec = importlib.util.find_spec("msclap")
+        if spec is None or not spec.submodule_search_locations:
+            pytest.skip(SKIP)
         package = types.ModuleType("msclap")
         package.__path__ = [str(Path(p)) for p in spec.submodule_search_locations]
         sys.modules["msclap"] = package

@@ -36,8 +36,8 @@ def require_transformers() -> None:
     try:
         import transformers  # noqa: F401
     except ImportError as exc:
-        raise UsageError("LAION-CLAP models run transformers' ClapModel: pip install 'clap-search[laion]' "
-                         "(transformers >= 4.40)") from exc
+        raise UsageError("LAION-CLAP and msclap 2023 models run transformers' towers: "
+                         "pip install 'clap-search[laion]' (transformers >= 4.40)") from exc
 
 
 def clap_config(cfg: ModelConfig) -> Any:
@@ -73,10 +73,11 @@ class HtsatLogMel(nn.Module):
         return (10.0 * torch.log10(mel.clamp(min=1e-10))).float()
 
 
-class _Tower:
-    """What the Embedder prepares before audio work (the conv towers fold batch-norm here)."""
+class AudioTower:
+    """What the Embedder prepares before audio work (the conv towers fold batch-norm here), for a
+    model whose audio tower is transformers' `audio_model` (laion-clap, msclap-2023)."""
 
-    def __init__(self, model: LaionCLAP) -> None:
+    def __init__(self, model: nn.Module) -> None:
         self.model = model
 
     def optimise_for_inference(self, precision: str = "float32",
@@ -113,8 +114,8 @@ class LaionCLAP(nn.Module):
         self.tokenizer: ByteLevelBPE | None = None  # set from the checkpoint (clap_search.checkpoint)
 
     @property
-    def audio_encoder(self) -> _Tower:
-        return _Tower(self)
+    def audio_encoder(self) -> AudioTower:
+        return AudioTower(self)
 
     @property
     def logit_scale(self) -> torch.Tensor:

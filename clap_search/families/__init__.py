@@ -38,6 +38,8 @@ class Family:
     build: Callable[[ModelConfig], nn.Module]  # an engine model from its config (encode_audio, ...)
     # what else the model needs from beside the weights (a tokenizer), kept in the checkpoint's header
     assets: Callable[[Path], dict[str, str]] | None = None
+    # the header's tokenizer (a `tokenizers` JSON) -> the callable the Embedder tokenises with
+    tokenizer: Callable[[str], Callable] | None = None
 
 
 def build_clap(cfg: ModelConfig) -> CLAPModel:
@@ -63,6 +65,14 @@ def build_model(cfg: ModelConfig) -> nn.Module:
     if family is None:
         raise CheckpointError(f"unknown model family '{cfg.family}' (a newer clap-search wrote this file?)")
     return family.build(cfg)
+
+
+def load_tokenizer(cfg: ModelConfig, tokenizer_json: str) -> Callable:
+    """The tokenizer a family keeps in its checkpoint's header, ready to call."""
+    family = families().get(cfg.family)
+    if family is None or family.tokenizer is None:
+        raise CheckpointError(f"a {cfg.family} checkpoint carries a tokenizer its family does not read")
+    return family.tokenizer(tokenizer_json)
 
 
 def recognise(state: State, forced: str | None = None) -> Family:

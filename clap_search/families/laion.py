@@ -19,22 +19,19 @@ Either way the text layer-norm epsilon is RoBERTa's 1e-5, what the weights were 
 from __future__ import annotations
 
 import json
-import math
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clap_search.config import AudioConfig, ModelConfig, TextConfig
 from clap_search.errors import CheckpointError
-from clap_search.families import Family, Rule, State, map_keys
+from clap_search.families import Family, Rule, State, htsat, map_keys
+from clap_search.families.htsat import HTSAT
 
 if TYPE_CHECKING:
     import torch
 
-    from clap_search.encoders.htsat_clap import LaionCLAP
+    from clap_search.encoders.htsat_clap import ByteLevelBPE, LaionCLAP
 
-HTSAT = "audio_model.audio_encoder."
-SPEC_SIZE = 256  # laion_clap's create_htsat_model: every HTSAT it builds
 TEXT_LAYER_NORM_EPS = 1e-5  # RoBERTa's; transformers' ClapTextConfig defaults to 1e-12
 
 ORIGINAL_RULES: list[Rule] = [
@@ -43,22 +40,12 @@ ORIGINAL_RULES: list[Rule] = [
     (r"(text|audio)_projection\.2\.(weight|bias)", r"\1_projection.linear2.\2"),
     (r"logit_scale_(a|t)", r"logit_scale_\1"),
     (r"audio_branch\.bn0\.(.+)", HTSAT + r"batch_norm.\1"),
-    (r"audio_branch\.(patch_embed|norm)\.(.+)", HTSAT + r"\1.\2"),
-    (r"audio_branch\.layers\.(\d+)\.downsample\.(.+)", HTSAT + r"layers.\1.downsample.\2"),
-    (r"audio_branch\.layers\.(\d+)\.blocks\.(\d+)\.(.+)", lambda m: f"{HTSAT}layers.{m[1]}.blocks.{m[2]}."
-                                                                 + _block_part(m[3])),
+    *htsat.rules(r"audio_branch\."),
 ]
-BLOCK_PARTS = {"norm1": "layernorm_before", "norm2": "layernorm_after", "attn.proj": "attention.output.dense",
-               "attn.relative_position_bias_table": "attention.self.relative_position_bias_table",
-               "attn.query": "attention.self.query", "attn.key": "attention.self.key",
-               "attn.value": "attention.self.value", "mlp.fc1": "intermediate.dense",
-               "mlp.fc2": "output.dense"}
 ORIGINAL_UNUSED = [
     r"audio_branch\.(spectrogram_extractor|logmel_extractor)\..+",  # the front end: recomputed (same filters)
-    r"audio_branch\.(tscam_conv|head)\..+",  # HTSAT's AudioSet classifier; the embedding is read before it
+    *htsat.unused(r"audio_branch\."),
     r"(audio|text)_transform\..+",  # training-only MLPs after the projections; retrieval skips them
-    r"audio_branch\.layers\.\d+\.blocks\.\d+\.attn_mask",  # constants computed from the config
-    r".+\.relative_position_index",
     r"text_branch\.embeddings\.(position_ids|token_type_ids)",
 ]
 HF_RULES: list[Rule] = [
@@ -68,13 +55,6 @@ HF_UNUSED = [
     r".+\.relative_position_index",  # constants computed from the config
     r"text_model\.embeddings\.(position_ids|token_type_ids)",
 ]
-
-
-def _block_part(rest: str) -> str:
-    for old, new in BLOCK_PARTS.items():
-        if rest == old or rest.startswith(old + "."):
-            return new + rest[len(old):]
-    return "unmapped." + rest  # reported as an unused key by map_keys
 
 
 def is_original(state: State) -> bool:
@@ -91,40 +71,14 @@ def recognise(state: State) -> bool:
     return is_original(state) or is_transformers(state)
 
 
-def _split_qkv(state: State) -> dict[str, torch.Tensor]:
-    """laion_clap's fused `attn.qkv` into transformers' query, key and value (rows in that order)."""
-    out: dict[str, torch.Tensor] = {}
-    for key, tensor in state.items():
-        found = re.fullmatch(r"(.+\.attn\.)qkv\.(weight|bias)", key)
-        if found is None:
-            out[key] = tensor
-            continue
-        for part, chunk in zip(("query", "key", "value"), tensor.chunk(3, dim=0)):
-            out[f"{found[1]}{part}.{found[2]}"] = chunk
-    return out
-
-
 def original_reference_config(state: State) -> dict[str, Any]:
     """transformers' ClapConfig of a laion_clap checkpoint, from its shapes."""
     a, t = "audio_branch.", "text_branch."
-    layers = 1 + max(int(k.split(".")[2]) for k in state if k.startswith(f"{a}layers."))
-    depths = [1 + max(int(k.split(".")[4]) for k in state if k.startswith(f"{a}layers.{i}.blocks."))
-              for i in range(layers)]
-    tables = [state[f"{a}layers.{i}.blocks.0.attn.relative_position_bias_table"] for i in range(layers)]
-    window = (math.isqrt(tables[0].shape[0]) + 1) // 2
-    proj = state[f"{a}patch_embed.proj.weight"]
     fused = any(k.startswith(f"{a}patch_embed.fusion_model.") for k in state)
     vocab, hidden = state[f"{t}embeddings.word_embeddings.weight"].shape
     dim = state["audio_projection.0.weight"].shape[0]
-    audio = {
-        "spec_size": SPEC_SIZE, "patch_size": proj.shape[-1], "patch_stride": [proj.shape[-1]] * 2,
-        "window_size": window, "num_mel_bins": state[f"{a}bn0.weight"].shape[0],
-        "patch_embeds_hidden_size": proj.shape[0], "hidden_size": state[f"{a}norm.weight"].shape[0],
-        "depths": depths, "num_attention_heads": [tb.shape[1] for tb in tables],
-        "patch_embed_input_channels": proj.shape[1], "enable_fusion": fused,
-        "fusion_type": "aff_2d" if fused else None, "projection_dim": dim,
-        "mlp_ratio": state[f"{a}layers.0.blocks.0.mlp.fc1.weight"].shape[0] / proj.shape[0],
-    }
+    audio = {**htsat.audio_config(state, a, state[f"{a}bn0.weight"].shape[0]), "enable_fusion": fused,
+             "fusion_type": "aff_2d" if fused else None, "projection_dim": dim}
     text = {
         "vocab_size": vocab, "hidden_size": hidden, "num_attention_heads": max(1, hidden // 64),
         "num_hidden_layers": 1 + max(int(k.split(".")[3]) for k in state
@@ -182,7 +136,7 @@ def convert(state: State, source: Path | None = None) -> tuple[ModelConfig, dict
 
     if is_original(state):
         cfg = engine_config(original_reference_config(state), "laion-clap")
-        rules, unused, state = ORIGINAL_RULES, ORIGINAL_UNUSED, _split_qkv(state)
+        rules, unused, state = ORIGINAL_RULES, ORIGINAL_UNUSED, htsat.split_qkv(state)
     else:
         if source is None:
             raise CheckpointError("a transformers ClapModel needs its folder (config.json)")
@@ -207,6 +161,12 @@ def assets(source: Path) -> dict[str, str]:
                           "as laion_clap downloads them at run time")
 
 
+def tokenizer(tokenizer_json: str) -> ByteLevelBPE:
+    from clap_search.encoders.htsat_clap import ByteLevelBPE
+
+    return ByteLevelBPE(tokenizer_json)
+
+
 def build(cfg: ModelConfig) -> LaionCLAP:
     from clap_search.encoders.htsat_clap import LaionCLAP
 
@@ -220,4 +180,5 @@ FAMILY = Family(
     convert=convert,
     build=build,
     assets=assets,
+    tokenizer=tokenizer,
 )
