@@ -49,11 +49,11 @@ def build_clap(cfg: ModelConfig) -> CLAPModel:
 
 
 def families() -> dict[str, Family]:
-    from clap_search.families import laion, msclap2022
+    from clap_search.families import laion, msclap2022, msclap2023
 
     native = Family("clap-search", "trained by clap-search's training/", lambda s: False,
                     _no_convert, build_clap)
-    return {f.name: f for f in (native, msclap2022.FAMILY, laion.FAMILY)}
+    return {f.name: f for f in (native, msclap2022.FAMILY, msclap2023.FAMILY, laion.FAMILY)}
 
 
 def _no_convert(state: State, source: Path | None = None) -> tuple[ModelConfig, dict[str, torch.Tensor]]:
