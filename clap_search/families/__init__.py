@@ -10,6 +10,7 @@ loading; `clap-search models` uses the store (store.py), `pull` (published.py) a
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,6 +41,16 @@ class Family:
     assets: Callable[[Path], dict[str, str]] | None = None
     # the header's tokenizer (a `tokenizers` JSON) -> the callable the Embedder tokenises with
     tokenizer: Callable[[str], Callable] | None = None
+
+
+def lazy(module: str, name: str) -> Callable:
+    """`module.name(...)`, imported at the first call: towers that need torch and transformers are
+    imported only when such a model is built, never to list or recognise families."""
+
+    def call(*args: object) -> object:
+        return getattr(importlib.import_module(module), name)(*args)
+
+    return call
 
 
 def build_clap(cfg: ModelConfig) -> CLAPModel:

@@ -24,13 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from clap_search.config import AudioConfig, ModelConfig, TextConfig
 from clap_search.errors import CheckpointError
-from clap_search.families import Family, Rule, State, htsat, map_keys
+from clap_search.families import Family, Rule, State, htsat, lazy, map_keys
 from clap_search.families.htsat import HTSAT
 
 if TYPE_CHECKING:
     import torch
-
-    from clap_search.encoders.htsat_clap import ByteLevelBPE, LaionCLAP
 
 TEXT_LAYER_NORM_EPS = 1e-5  # RoBERTa's; transformers' ClapTextConfig defaults to 1e-12
 
@@ -161,24 +159,12 @@ def assets(source: Path) -> dict[str, str]:
                           "as laion_clap downloads them at run time")
 
 
-def tokenizer(tokenizer_json: str) -> ByteLevelBPE:
-    from clap_search.encoders.htsat_clap import ByteLevelBPE
-
-    return ByteLevelBPE(tokenizer_json)
-
-
-def build(cfg: ModelConfig) -> LaionCLAP:
-    from clap_search.encoders.htsat_clap import LaionCLAP
-
-    return LaionCLAP(cfg)
-
-
 FAMILY = Family(
     name="laion-clap",
     description="LAION-CLAP: HTSAT + RoBERTa (laion_clap .pt files and transformers ClapModel folders)",
     recognise=recognise,
     convert=convert,
-    build=build,
+    build=lazy("clap_search.encoders.htsat_clap", "LaionCLAP"),
     assets=assets,
-    tokenizer=tokenizer,
+    tokenizer=lazy("clap_search.encoders.htsat_clap", "ByteLevelBPE"),
 )

@@ -21,6 +21,14 @@ from clap_search.config import CONFIGS, ModelConfig, TextConfig
 from clap_search.families import Family, Rule, State, build_clap, map_keys
 
 AUDIO, TEXT = "audio_encoder.base.", "caption_encoder.base."
+# msclap's two `Projection`s and temperature, the same in its 2022 and 2023 files
+PROJECTION_RULES: list[Rule] = [
+    (r"(audio|caption)_encoder\.projection\.(linear1|linear2)\.weight",
+     lambda m: f"{m[1].replace('caption', 'text')}_projection.{m[2]}.weight"),
+    (r"(audio|caption)_encoder\.projection\.layer_norm\.(.+)",
+     lambda m: f"{m[1].replace('caption', 'text')}_projection.norm.{m[2]}"),
+    (r"logit_scale", "logit_scale_log"),
+]
 
 RULES: list[Rule] = [
     (r"audio_encoder\.base\.spectrogram_extractor\.stft\.conv_(real|imag)\.weight", r"logmel.stft_\1"),
@@ -29,12 +37,8 @@ RULES: list[Rule] = [
     (r"audio_encoder\.base\.conv_block([1-6])\.(.+)",
      lambda m: f"audio_encoder.blocks.{int(m[1]) - 1}.{m[2]}"),
     (r"audio_encoder\.base\.fc1\.(.+)", r"audio_encoder.fc.\1"),
-    (r"audio_encoder\.projection\.(linear1|linear2)\.weight", r"audio_projection.\1.weight"),
-    (r"audio_encoder\.projection\.layer_norm\.(.+)", r"audio_projection.norm.\1"),
     (r"caption_encoder\.base\.((embeddings|encoder)\..+)", r"text_encoder.bert.\1"),
-    (r"caption_encoder\.projection\.(linear1|linear2)\.weight", r"text_projection.\1.weight"),
-    (r"caption_encoder\.projection\.layer_norm\.(.+)", r"text_projection.norm.\1"),
-    (r"logit_scale", "logit_scale_log"),
+    *PROJECTION_RULES,
 ]
 UNUSED = [
     r"audio_encoder\.base\.fc_audioset\..+",  # CNN14's AudioSet classifier head (clipwise output)

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clap_search.config import AudioConfig, ModelConfig, TextConfig
-from clap_search.families import Family, Rule, State, htsat, map_keys
+from clap_search.families import Family, Rule, State, htsat, lazy, map_keys
+from clap_search.families.msclap2022 import PROJECTION_RULES
 
 if TYPE_CHECKING:
     import torch
 
-    from clap_search.encoders.htsat_gpt2 import Gpt2Tokenizer, MsclapHtsatGpt2
 
 AUDIO, TEXT = "audio_encoder.base.htsat.", "caption_encoder.base."
 A = r"audio_encoder\.base\.htsat\."
@@ -43,12 +43,8 @@ RULES: list[Rule] = [
     (A + r"logmel_extractor\.melW", "logmel.melW"),
     (A + r"bn0\.(.+)", r"logmel.bn0.\1"),
     *htsat.rules(A),
-    (r"audio_encoder\.projection\.(linear1|linear2)\.weight", r"audio_projection.\1.weight"),
-    (r"audio_encoder\.projection\.layer_norm\.(.+)", r"audio_projection.norm.\1"),
     (r"caption_encoder\.base\.((wte|wpe|h|ln_f)\..+)", r"text_model.\1"),
-    (r"caption_encoder\.projection\.(linear1|linear2)\.weight", r"text_projection.\1.weight"),
-    (r"caption_encoder\.projection\.layer_norm\.(.+)", r"text_projection.norm.\1"),
-    (r"logit_scale", "logit_scale_log"),
+    *PROJECTION_RULES,
 ]
 UNUSED = [
     *htsat.unused(A),
@@ -116,24 +112,12 @@ def assets(source: Path) -> dict[str, str]:
     return {"tokenizer": gpt2_tokenizer_json()}
 
 
-def tokenizer(tokenizer_json: str) -> Gpt2Tokenizer:
-    from clap_search.encoders.htsat_gpt2 import Gpt2Tokenizer
-
-    return Gpt2Tokenizer(tokenizer_json)
-
-
-def build(cfg: ModelConfig) -> MsclapHtsatGpt2:
-    from clap_search.encoders.htsat_gpt2 import MsclapHtsatGpt2
-
-    return MsclapHtsatGpt2(cfg)
-
-
 FAMILY = Family(
     name="msclap-2023",
     description="Microsoft CLAP 2023: HTSAT + GPT-2",
     recognise=recognise,
     convert=convert,
-    build=build,
+    build=lazy("clap_search.encoders.htsat_gpt2", "MsclapHtsatGpt2"),
     assets=assets,
-    tokenizer=tokenizer,
+    tokenizer=lazy("clap_search.encoders.htsat_gpt2", "Gpt2Tokenizer"),
 )
