@@ -196,10 +196,12 @@ def create_text_tower(name: str = DEFAULT_MODEL) -> tuple[NumpyTextTower, ModelI
     meta = read_metadata(path)
     cfg = ModelConfig.from_json(meta["config"])
     try:
-        if "tokenizer" in meta:  # a family with its own vocabulary: LAION-CLAP's RoBERTa
+        if cfg.family == "laion-clap":  # RoBERTa, its tokenizer in the header
             weights = read_arrays(path, roberta_numpy.PREFIXES)
             tower: NumpyTextTower = roberta_numpy.NumpyRobertaTower(cfg, weights)
             tower.tokenizer = RobertaBPE(json.loads(meta["tokenizer"]))
+        elif "tokenizer" in meta:  # another vocabulary and no numpy tower for it (msclap-2023's GPT-2)
+            return None
         else:
             tower = bert_numpy.NumpyTextTower(cfg, read_arrays(path, bert_numpy.PREFIXES))
             tower.tokenizer = WordPiece(vocab_file())

@@ -169,6 +169,14 @@ def test_the_imported_file_holds_no_pickle_and_its_tokenizer(embedder: Embedder,
     assert json.loads(meta["family"]) == "msclap-2023" and "<|endoftext|>" in json.loads(meta["tokenizer"])
 
 
+def test_a_text_query_runs_the_torch_model_as_no_numpy_gpt2_exists(embedder: Embedder) -> None:
+    from clap_search.factory import create_text_tower
+    from clap_search.text_embed import load_text_embedder
+
+    assert create_text_tower("msclap-2023") is None
+    assert isinstance(load_text_embedder("msclap-2023", device="cpu"), Embedder)
+
+
 # --- through the installed console script ---
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
