@@ -121,3 +121,12 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str
         return code, out, err
 
     return run
+
+
+@pytest.fixture(scope="module")
+def model_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A per-user model store of the test module's own (`CLAP_SEARCH_MODELS`), for imported models."""
+    folder = tmp_path_factory.mktemp("models")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CLAP_SEARCH_MODELS", str(folder))
+        yield folder

@@ -85,3 +85,40 @@ def save_like_microsoft(model: torch.nn.Module, path: Path) -> Path:
     state["caption_encoder.base.embeddings.position_ids"] = torch.arange(512)[None]
     torch.save({"model": state, "epoch": 45}, path)
     return path
+
+
+def save_altered(official: Path, path: Path, drop: str | None = None, add: str | None = None,
+                 **others: object) -> Path:
+    """The official file's weights with one key dropped or one stray key added, and any other
+    top-level entries (a pickled object, say), in msclap's {'model': ...} layout."""
+    state = dict(torch.load(official, weights_only=True)["model"])
+    if drop is not None:
+        del state[drop]
+    if add is not None:
+        state[add] = torch.zeros(3)
+    torch.save({"model": state, **others}, path)
+    return path
+
+
+def fake_hub(monkeypatch: pytest.MonkeyPatch, source: Path) -> list[tuple[str, str, str | None]]:
+    """The hub reachable and `hf_hub_download` (the hub client's boundary) answering with a copy of
+    `source`; returns the list of (repo, file, revision) it is asked for."""
+    import shutil
+
+    import huggingface_hub
+
+    from clap_search.families import published
+
+    calls: list[tuple[str, str, str | None]] = []
+
+    def fake_download(repo_id, filename, revision=None, cache_dir=None, **kw):
+        calls.append((repo_id, filename, revision))
+        target = Path(cache_dir) / "blobs" / filename
+        target.parent.mkdir(parents=True)
+        shutil.copy(source, target)
+        return str(target)
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(published, "_reachable", lambda host, port, seconds: True)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    return calls

@@ -7,16 +7,14 @@ import argparse
 import json
 import math
 import os
-import shutil
-import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from msclap_reference import reference_clap, save_like_microsoft
+from console import run_cli
+from msclap_reference import fake_hub, reference_clap, save_altered, save_like_microsoft
 
 from clap_search.embed import Embedder
 from clap_search.errors import CheckpointError
@@ -39,15 +37,7 @@ def official_file(reference: torch.nn.Module, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("models")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CLAP_SEARCH_MODELS", str(folder))
-        yield folder
-
-
-@pytest.fixture(scope="module")
-def embedder(official_file: Path, store: Path) -> Embedder:
+def embedder(official_file: Path, model_store: Path) -> Embedder:
     import_model(official_file, "msclap-2022")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CLAP_SEARCH_PRECISION", "float32")  # the reference runs in float32
@@ -125,24 +115,20 @@ def test_a_long_file_gives_fixed_windows_each_as_msclap_embeds_that_crop(
         np.testing.assert_allclose(vec, reference_audio(reference, crop), atol=TOLERANCE)
 
 
-def test_every_key_is_accounted_for(official_file: Path, tmp_path: Path, store: Path) -> None:
-    state = torch.load(official_file, weights_only=True)["model"]
-    missing = dict(state)
-    del missing["audio_encoder.base.conv_block3.bn2.running_var"]
-    torch.save({"model": missing}, tmp_path / "missing.pth")
-    with pytest.raises(CheckpointError, match=r"missing keys \(1\): audio_encoder\.blocks\.2\.bn2\.running"):
-        import_model(tmp_path / "missing.pth", "broken")
-    extra = dict(state, **{"audio_encoder.base.extra_head.weight": torch.zeros(3)})
-    torch.save({"model": extra}, tmp_path / "extra.pth")
-    with pytest.raises(CheckpointError, match=r"unused keys \(1\): audio_encoder\.base\.extra_head\.weight"):
-        import_model(tmp_path / "extra.pth", "broken", family="msclap-2022")
+def test_every_key_is_accounted_for(official_file: Path, tmp_path: Path, model_store: Path) -> None:
+    missing = save_altered(official_file, tmp_path / "missing.pth",
+                           drop="audio_encoder.base.conv_block3.bn2.running_var")
+    with pytest.raises(CheckpointError, match=r"missing keys \(1\): audio_encoder\.blocks\.2\.bn2\.run"):
+        import_model(missing, "broken")
+    extra = save_altered(official_file, tmp_path / "extra.pth", add="audio_encoder.base.extra_head.weight")
+    with pytest.raises(CheckpointError, match=r"unused keys \(1\): audio_encoder\.base\.extra_head\.w"):
+        import_model(extra, "broken", family="msclap-2022")
 
 
 def test_a_pickle_with_other_objects_is_refused(official_file: Path, tmp_path: Path) -> None:
-    state = torch.load(official_file, weights_only=True)["model"]
-    torch.save({"model": state, "args": argparse.Namespace(lr=1e-3)}, tmp_path / "with_args.pth")
+    with_args = save_altered(official_file, tmp_path / "with_args.pth", args=argparse.Namespace(lr=1e-3))
     with pytest.raises(CheckpointError, match="refusing .*Python objects besides tensors"):
-        read_state(tmp_path / "with_args.pth")
+        read_state(with_args)
 
 
 def test_a_fresh_paper_config_has_librosas_filters() -> None:
@@ -157,12 +143,6 @@ def test_a_fresh_paper_config_has_librosas_filters() -> None:
 
 
 # --- `clap-search models`: list, import, pull (through the installed console script) ---
-
-def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).parent / "clap-search"
-    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **env})
-
 
 @pytest.fixture(scope="module")
 def imported(official_file: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
@@ -226,24 +206,11 @@ def test_pull_without_network_sets_offline_mode_instead_of_waiting(monkeypatch, 
 
 
 def test_pull_downloads_the_pinned_file_into_the_cache_and_converts_it(monkeypatch, tmp_path, official_file):
-    import huggingface_hub
-
     from clap_search.families import published
     from clap_search.families.store import cached_checkpoint
 
-    calls = []
-
-    def fake_download(repo_id, filename, revision=None, cache_dir=None, **kw):  # the hub client's boundary
-        calls.append((repo_id, filename, revision))
-        target = Path(cache_dir) / "blobs" / filename
-        target.parent.mkdir(parents=True)
-        shutil.copy(official_file, target)
-        return str(target)
-
     monkeypatch.setenv("CLAP_SEARCH_MODELS", str(tmp_path / "models"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
-    monkeypatch.setattr(published, "_reachable", lambda host, port, seconds: True)
-    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    calls = fake_hub(monkeypatch, official_file)
     done = published.pull("msclap-2022")
     pinned = "5e1d53af259bb39d380680e69ca580960b2c66b1"
     assert calls == [("microsoft/msclap", "CLAP_weights_2022.pth", pinned)]
