@@ -95,6 +95,12 @@ def test_texts_embed_as_msclap_does(embedder: Embedder, reference: torch.nn.Modu
     with torch.no_grad():
         expected = torch.nn.functional.normalize(reference.caption_encoder(dict(tokens)), dim=-1).numpy()
     np.testing.assert_allclose(embedder.embed_texts(texts), expected, atol=TOLERANCE)
+    # what `clap-search query` runs: the numpy tower, [CLS]-pooled as msclap pools
+    from clap_search.text_embed import TextEmbedder, load_text_embedder
+
+    query_side = load_text_embedder("msclap-2022")
+    assert isinstance(query_side, TextEmbedder)
+    np.testing.assert_allclose(query_side.embed_texts(texts), expected, atol=TOLERANCE)
 
 
 def test_the_temperature_is_msclaps(embedder: Embedder, reference: torch.nn.Module) -> None:

@@ -29,12 +29,14 @@ def assert_close(ours: np.ndarray, ref: np.ndarray) -> None:
     assert float(cosine.min()) > 0.99999
 
 
-@pytest.fixture
-def checkpoint(tmp_path):
-    """A random model with more heads and layers than `tiny`, saved as fp16 like shipped models."""
+@pytest.fixture(params=["mean", "cls"])
+def checkpoint(tmp_path, request):
+    """A random model with more heads and layers than `tiny`, saved as fp16 like shipped models;
+    pooled by the mean (the default model) or by the [CLS] token (msclap 2022)."""
     cfg = dataclasses.replace(
         CONFIGS["tiny"], name="tiny-ckpt",
-        text=TextConfig(hidden_size=48, num_layers=3, num_heads=4, intermediate_size=96, max_length=24),
+        text=TextConfig(hidden_size=48, num_layers=3, num_heads=4, intermediate_size=96, max_length=24,
+                        pooling=request.param),
     )
     torch.manual_seed(1)
     model = CLAPModel(cfg)

@@ -165,9 +165,13 @@ class NumpyTextTower:
         return x
 
     def head(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Mean pooling over the real tokens, then model.Projection (eval mode)."""
-        m = mask[..., None].astype(np.float32)
-        pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
+        """Pooling as encoders.text.TextEncoder (the mean over the real tokens, or the [CLS]
+        token's state: msclap 2022), then model.Projection (eval mode)."""
+        if self.cfg.text.pooling == "cls":
+            pooled = hidden[:, 0]
+        else:
+            m = mask[..., None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
         h = self._linear(pooled, "text_projection.linear1", bias=False)
         return self._norm(h + self._linear(gelu(h), "text_projection.linear2", bias=False),
                           "text_projection.norm", eps=PROJECTION_NORM_EPS)
