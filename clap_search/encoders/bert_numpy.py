@@ -69,9 +69,12 @@ class NumpyTextTower:
     (encoders/roberta_numpy.py: LAION-CLAP's RoBERTa)."""
 
     prefixes = PREFIXES
-    # Linear weights stored transposed, (in, out) in C order: BLAS reads them twice as fast as a
-    # transposed view, for a copy at load time that a 22M-parameter MiniLM makes in milliseconds
-    transposed = True
+    # Linear weights copied transposed, (in, out) in C order, read twice as fast by BLAS as a
+    # transposed view of the mapped file: worth it for a small tower (a 22M-parameter MiniLM copies
+    # in milliseconds), not for BERT-base or RoBERTa-base, whose copy would cost a cold query more
+    # than the views cost it (None: decided by the size of the linear weights)
+    transposed: bool | None = None
+    TRANSPOSE_LIMIT = 64 * 2**20
     tokenizer: Any = None  # the model's tokenizer (numpy out), set by factory.create_text_tower
     embeddings = _EMBEDDINGS
     word_embedding = _EMBEDDINGS + "word_embeddings.weight"
@@ -86,6 +89,9 @@ class NumpyTextTower:
         if missing or extra:
             raise ValueError(f"another layout: missing {sorted(missing)[:3]}, extra {sorted(extra)[:3]}")
         word = self.word_embedding
+        if self.transposed is None:
+            linear = sum(weights[n].nbytes for n in names if n != word and self._linear_weight(n, weights[n]))
+            self.transposed = linear < self.TRANSPOSE_LIMIT
         # fp16 checkpoints are upcast once, as torch's load does; the big word table stays as
         # stored and only the rows a query uses are upcast (exactly: fp16 -> fp32 is lossless).
         self.w = {n: self._prepared(n, weights[n]) for n in names if n != word}

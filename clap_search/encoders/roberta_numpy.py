@@ -37,7 +37,6 @@ class NumpyRobertaTower(NumpyTextTower):
     """Token ids and attention mask -> L2-normalised vectors, like LaionCLAP.encode_text."""
 
     prefixes = PREFIXES
-    transposed = False  # copying RoBERTa-base's 500 MB of float32 would cost a cold query ~0.7 s
     embeddings = "text_model.embeddings."
     word_embedding = "text_model.embeddings.word_embeddings.weight"
     layer_prefix = "text_model.encoder.layer."
