@@ -81,8 +81,11 @@ class NumpyTextTower:
     layer_prefix = "text_encoder.bert.encoder.layer."
     eps = LAYER_NORM_EPS
 
-    def __init__(self, cfg: ModelConfig, weights: dict[str, np.ndarray]) -> None:
+    def __init__(self, cfg: ModelConfig, weights: dict[str, np.ndarray], heads: int | None = None,
+                 layers: int | None = None) -> None:
         self.cfg = cfg
+        self.heads = heads or cfg.text.num_heads  # another family's sizes come from its own config
+        self.layers = layers or cfg.text.num_layers
         names = self.expected_names()
         missing = names - set(weights)
         extra = {n for n in weights if n.startswith(self.prefixes)} - names
@@ -97,13 +100,6 @@ class NumpyTextTower:
         self.w = {n: self._prepared(n, weights[n]) for n in names if n != word}
         self.word = weights[word]
 
-    @property
-    def heads(self) -> int:
-        return self.cfg.text.num_heads
-
-    @property
-    def layers(self) -> int:
-        return self.cfg.text.num_layers
 
     def expected_names(self) -> set[str]:
         return expected_names(self.cfg.text)

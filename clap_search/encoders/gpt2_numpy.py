@@ -37,19 +37,9 @@ class NumpyGpt2Tower(NumpyTextTower):
     def __init__(self, cfg: ModelConfig, weights: dict[str, np.ndarray]) -> None:
         text = json.loads(cfg.reference)["text_config"] if cfg.reference else {}
         self.eps = float(text.get("layer_norm_epsilon", 1e-5))
-        self._heads = int(text.get("n_head", 12))
-        self._layers = int(text.get("n_layer", 12))
         if text.get("activation_function", "gelu_new") != "gelu_new":
             raise ValueError("another text tower: only GPT-2's gelu_new")
-        super().__init__(cfg, weights)
-
-    @property
-    def heads(self) -> int:
-        return self._heads
-
-    @property
-    def layers(self) -> int:
-        return self._layers
+        super().__init__(cfg, weights, int(text.get("n_head", 12)), int(text.get("n_layer", 12)))
 
     def expected_names(self) -> set[str]:
         names = {"text_model.wte.weight", "text_model.wpe.weight"}

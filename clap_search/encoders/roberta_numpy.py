@@ -45,20 +45,11 @@ class NumpyRobertaTower(NumpyTextTower):
         text = text_config(cfg)
         self.eps = float(text.get("layer_norm_eps", 1e-12))
         self.pad = int(text.get("pad_token_id", 1))
-        self._heads = int(text.get("num_attention_heads", 12))
-        self._layers = int(text.get("num_hidden_layers", 12))
         if text.get("hidden_act", "gelu") != "gelu" or text["projection_hidden_act"] not in ACTIVATIONS:
             raise ValueError("another text tower: only gelu layers and relu/gelu/tanh projections")
         self.activation = ACTIVATIONS[text["projection_hidden_act"]]
-        super().__init__(cfg, weights)
-
-    @property
-    def heads(self) -> int:
-        return self._heads
-
-    @property
-    def layers(self) -> int:
-        return self._layers
+        heads, layers = int(text.get("num_attention_heads", 12)), int(text.get("num_hidden_layers", 12))
+        super().__init__(cfg, weights, heads, layers)
 
     def expected_names(self) -> set[str]:
         e = self.embeddings
