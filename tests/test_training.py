@@ -2,6 +2,8 @@
 
 import argparse
 import json
+import random
+from pathlib import Path
 
 import numpy as np
 import soundfile as sf
@@ -39,7 +41,7 @@ def _args(tmp_path, **changes) -> argparse.Namespace:
         corpus=str(tmp_path / "corpus"), out=str(tmp_path / "run"), cache=str(tmp_path / "cache"),
         epochs=2, batch_size=8, lr=3e-3, text_lr=1e-3, text="frozen", device="cpu", seed=0,
         resume=False, init="tiny", balance=0.0, prompt_aug=0.0, audio="frozen", audio_lr=1e-3,
-        crop_seconds=0.0, augment=False, scheme=None, chain_aug=0.0,
+        crop_seconds=0.0, augment=False, scheme=None, chain_aug=0.0, kind_balance=0.0,
     )
     return argparse.Namespace(**(base | changes))
 
@@ -123,3 +125,15 @@ def test_recording_chain_copies_lose_the_high_band_and_feed_training(tmp_path):
               for c in clips}
     assert plain["c3"].shape == chained["c3"].shape
     assert change["c3"] > 10 * change["c1"]  # white noise loses its top band; a 3.5 kHz whistle keeps all
+
+
+def test_kind_balance_draws_the_rare_kinds_more_often():
+    from clap_search.training.data import Clip
+    from clap_search.training.train import batches
+
+    clips = [Clip(f"s{i}", Path("x"), (f"speech {i}",), "train", "p", kind="speech") for i in range(90)]
+    clips += [Clip(f"a{i}", Path("x"), (f"animal {i}",), "train", "p", kind="animal") for i in range(10)]
+    plain = [c for b in batches(clips, 10, random.Random(0)) for c in b]
+    assert sum(c.kind == "animal" for c in plain) == 10  # a shuffle: each clip once
+    drawn = [c for b in batches(clips, 10, random.Random(0), kind_balance=1.0) for c in b]
+    assert 35 <= sum(c.kind == "animal" for c in drawn) <= 65  # count^-1: both kinds equally likely

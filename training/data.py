@@ -21,6 +21,7 @@ class Clip:
     split: str
     source: str
     label: str = ""
+    kind: str = ""  # the corpus builder's kind: speech, instrument, music, effect, animal, nature, ...
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -37,7 +38,7 @@ def read_manifest(corpus: Path, scheme: str | None = None) -> list[Clip]:
         Clip(
             r["id"], corpus / r["audio"], tuple(r.get("captions") or [r["caption"]]),
             (r.get("splits") or {}).get(scheme, r["split"]) if scheme else r["split"],
-            r.get("source_package", ""),
+            r.get("source_package", ""), kind=r.get("kind", ""),
         )
         for r in rows
     ]

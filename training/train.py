@@ -17,6 +17,7 @@ import logging
 import math
 import random
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -130,14 +131,16 @@ def evaluate(model, tokenizer, cache, val: list[Clip], zs: list[Clip], device) -
     return out
 
 
-def batches(clips: list[Clip], size: int, rng: random.Random, balance: float = 0.0) -> list[list[Clip]]:
+def batches(clips: list[Clip], size: int, rng: random.Random, balance: float = 0.0,
+            kind_balance: float = 0.0) -> list[list[Clip]]:
     """An epoch of batches. With `balance` b > 0, clips are drawn with weight count(caption)^-b,
-    so the 700 "background music" clips do not drown the 7 dogs (b = 0: a plain shuffle)."""
-    if balance > 0:
-        counts: dict[str, int] = {}
-        for c in clips:
-            counts[c.captions[0]] = counts.get(c.captions[0], 0) + 1
-        weights = [counts[c.captions[0]] ** -balance for c in clips]
+    so the 700 "background music" clips do not drown the 7 dogs; with `kind_balance` k > 0, also
+    count(kind)^-k, so that speech and instruments (more than half of the corpus) yield to everyday
+    sounds (both 0: a plain shuffle)."""
+    if balance > 0 or kind_balance > 0:
+        captions = Counter(c.captions[0] for c in clips)
+        kinds = Counter(c.kind for c in clips)
+        weights = [captions[c.captions[0]] ** -balance * kinds[c.kind] ** -kind_balance for c in clips]
         order = rng.choices(clips, weights=weights, k=len(clips))
     else:
         order = clips[:]
@@ -341,7 +344,7 @@ def run(args: argparse.Namespace) -> dict:
                 model.text_encoder.eval()
             t0 = time.time()
             losses = []
-            for batch in batches(train, args.batch_size, rng, args.balance):
+            for batch in batches(train, args.batch_size, rng, args.balance, args.kind_balance):
                 losses.append(train_step(model, text_fn, cache, batch, window, rng, optimizer, device, args,
                                          chain))
                 scheduler.step()
@@ -384,6 +387,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--audio", default="frozen", help="frozen (cached) | lastblock | train (end to end)")
     p.add_argument("--audio-lr", type=float, default=1e-4)
     p.add_argument("--balance", type=float, default=0.0, help="sample clips by caption count^-B")
+    p.add_argument("--kind-balance", type=float, default=0.0, help="and by the count of their kind^-K")
     p.add_argument("--prompt-aug", type=float, default=0.3, help="share of captions put in a template")
     p.add_argument("--crop-seconds", type=float, default=0.0,
                    help="--audio train: crop length (default: the model's window)")
