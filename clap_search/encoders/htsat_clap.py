@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from clap_search.config import ModelConfig
-from clap_search.encoders.text import Tokens
+from clap_search.encoders.text import TorchTokens
 from clap_search.encoders.tokenizer import RobertaBPE
 from clap_search.errors import UsageError
 
@@ -140,9 +140,5 @@ class LaionCLAP(nn.Module):
         return F.normalize(self.text_projection(pooled), dim=-1)
 
 
-class ByteLevelBPE(RobertaBPE):
-    """RoBERTa's byte-level BPE with torch tensors out, for the torch towers."""
-
-    def __call__(self, texts: list[str], max_length: int) -> Tokens:
-        ids, mask = self.encode(texts, max_length)
-        return Tokens(torch.from_numpy(ids), torch.from_numpy(mask))
+class ByteLevelBPE(TorchTokens, RobertaBPE):
+    """RoBERTa's byte-level BPE with torch tensors out."""

@@ -31,7 +31,7 @@ from torch import nn
 
 from clap_search.config import ModelConfig
 from clap_search.encoders.htsat_clap import CONSTANT_BUFFERS, AudioTower, require_transformers
-from clap_search.encoders.text import Tokens
+from clap_search.encoders.text import TorchTokens
 from clap_search.encoders.tokenizer import Gpt2BPE
 from clap_search.features import ConvStftLogMel
 from clap_search.model import Projection
@@ -85,12 +85,8 @@ class MsclapHtsatGpt2(nn.Module):
         return F.normalize(self.text_projection(pooled), dim=-1)
 
 
-class Gpt2Tokenizer(Gpt2BPE):
-    """msclap's GPT-2 tokenizer (encoders/tokenizer.py) with torch tensors out, for the torch towers."""
-
-    def __call__(self, texts: list[str], max_length: int) -> Tokens:
-        ids, mask = self.encode(texts, max_length)
-        return Tokens(torch.from_numpy(ids), torch.from_numpy(mask))
+class Gpt2Tokenizer(TorchTokens, Gpt2BPE):
+    """msclap's GPT-2 tokenizer (encoders/tokenizer.py) with torch tensors out."""
 
 
 def gpt2_tokenizer_json(vocab: Path = VOCAB, merges: Path = MERGES) -> str:

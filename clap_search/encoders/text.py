@@ -17,12 +17,16 @@ class Tokens(NamedTuple):
     attention_mask: torch.Tensor  # (batch, tokens) int64, 0 on padding
 
 
-class Tokenizer(WordPiece):
-    """The WordPiece tokenizer with torch tensors out, for the torch towers."""
+class TorchTokens:
+    """Calling a tokenizer of encoders/tokenizer.py gives torch tensors, for the torch towers."""
 
     def __call__(self, texts: list[str], max_length: int) -> Tokens:
-        ids, mask = self.encode(texts, max_length)
+        ids, mask = self.encode(texts, max_length)  # type: ignore[attr-defined]
         return Tokens(torch.from_numpy(ids), torch.from_numpy(mask))
+
+
+class Tokenizer(TorchTokens, WordPiece):
+    """The WordPiece tokenizer with torch tensors out."""
 
 
 def load_tokenizer() -> Tokenizer:
