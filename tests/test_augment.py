@@ -4,7 +4,7 @@ import random
 
 import numpy as np
 
-from clap_search.training.augment import Augment, add_noise, change_speed, spectral_tilt
+from clap_search.training.augment import Augment, add_noise, band_limit, change_speed, spectral_tilt
 
 SR = 44100
 
@@ -48,3 +48,12 @@ def test_augment_is_seeded_and_stays_in_range():
     b = aug(_tone(), SR, random.Random(3))
     assert np.array_equal(a, b)
     assert a.dtype == np.float32 and np.abs(a).max() <= 1.0
+
+
+def test_band_limit_removes_what_a_lower_rate_cannot_hold_and_keeps_the_rest():
+    mix = _tone(1000.0) + _tone(7000.0)
+    phone = band_limit(mix, SR, 11025)  # nothing above 5.5 kHz survives
+    spec, spec0 = np.abs(np.fft.rfft(phone)), np.abs(np.fft.rfft(mix))
+    assert len(phone) == len(mix) and phone.dtype == np.float32
+    assert spec[7000 // 2] < 0.01 * spec0[7000 // 2]  # bins are 2 Hz apart
+    assert 0.9 < spec[1000 // 2] / spec0[1000 // 2] < 1.1

@@ -137,3 +137,15 @@ def test_kind_balance_draws_the_rare_kinds_more_often():
     assert sum(c.kind == "animal" for c in plain) == 10  # a shuffle: each clip once
     drawn = [c for b in batches(clips, 10, random.Random(0), kind_balance=1.0) for c in b]
     assert 35 <= sum(c.kind == "animal" for c in drawn) <= 65  # count^-1: both kinds equally likely
+
+
+def test_end_to_end_training_sees_band_limited_copies(tmp_path, monkeypatch):
+    """--audio train --chain-aug: a share of the crops goes through a random 8-22 kHz chain."""
+    import clap_search.training.train as train_module
+
+    seen = []
+    real = train_module.band_limit
+    monkeypatch.setattr(train_module, "band_limit", lambda w, sr, rate: seen.append(rate) or real(w, sr, rate))
+    run(_args(tmp_path, audio="train", crop_seconds=1.0, chain_aug=0.5))
+    assert len((tmp_path / "run" / "log.jsonl").read_text().splitlines()) == 2
+    assert seen and set(seen) <= set(train_module.CHAIN_RATES)

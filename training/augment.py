@@ -1,4 +1,4 @@
-"""Waveform augmentations for end-to-end audio training: speed, gain, spectral tilt, noise.
+"""Waveform augmentations for end-to-end audio training: speed, gain, tilt, noise, band limit.
 
 The held-out sounds come from other games and recordings than the training clips: other
 microphones, levels, mixing and pitch. Training the audio tower on crops that vary in exactly
@@ -54,6 +54,14 @@ def spectral_tilt(wave: np.ndarray, sample_rate: int, db_per_octave: float) -> n
     octaves = np.log2(np.maximum(freqs, 20.0) / 1000.0)
     spec *= 10 ** (db_per_octave * octaves / 20)
     return np.fft.irfft(spec, n=len(wave)).astype(np.float32)
+
+
+def band_limit(wave: np.ndarray, sample_rate: int, rate: int) -> np.ndarray:
+    """The sound as recorded at `rate` and played back at `sample_rate`: nothing above rate / 2."""
+    import soxr
+
+    low = soxr.resample(wave, sample_rate, rate)
+    return soxr.resample(low, rate, sample_rate)[: len(wave)].astype(np.float32)
 
 
 def add_noise(wave: np.ndarray, snr_db: float, rng: random.Random) -> np.ndarray:

@@ -32,8 +32,8 @@ from clap_search.embed import window_starts
 from clap_search.encoders.text import load_tokenizer
 from clap_search.factory import resolve_device
 from clap_search.model import CLAPModel
-from clap_search.training.augment import Augment
-from clap_search.training.cache import FrameCache
+from clap_search.training.augment import Augment, band_limit
+from clap_search.training.cache import CHAIN_RATES, FrameCache
 from clap_search.training.data import Clip, load_clip, read_manifest, read_zero_shot
 from clap_search.training.evaluate import retrieval_metrics, topk_accuracy, zero_shot_scores
 from clap_search.training.loss import contrastive_loss
@@ -232,6 +232,8 @@ def audio_batch(model, cache, batch, window, rng, device, mode: str,
         raw = [cache.wave(c) for c in batch]
         if augment is not None:
             raw = [augment(w, sr, rng) for w in raw]
+        if chain_p > 0:  # a random recording chain per draw (the frozen path's cache fixes one per clip)
+            raw = [band_limit(w, sr, rng.choice(CHAIN_RATES)) if rng.random() < chain_p else w for w in raw]
         # crops no longer than the batch's longest clip: short effects are not padded to 5 s
         length = min(int(crop_seconds * sr), max(len(w) for w in raw))
         waves = np.stack([random_crop(w, length, rng) for w in raw])
@@ -294,9 +296,10 @@ def run(args: argparse.Namespace) -> dict:
     val = [c for c in clips if c.split == "val" and c.id in cache]
     chain = None
     if args.chain_aug > 0:
-        if args.audio != "frozen":
-            raise SystemExit("--chain-aug works on the frozen tower's cached frames (--audio frozen)")
-        chain = FrameCache.build(model, train, Path(args.cache), "frames", chain=True)
+        if args.audio == "lastblock":
+            raise SystemExit("--chain-aug works with --audio frozen (cached chains) or train (live)")
+        if args.audio == "frozen":
+            chain = FrameCache.build(model, train, Path(args.cache), "frames", chain=True)
     log.info("train %d clips, val %d, zero-shot eval %d", len(train), len(val), len(zs))
     model.to(device)
     groups = trainable_parameters(model, args.text, args.lr, args.text_lr)
