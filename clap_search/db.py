@@ -172,6 +172,18 @@ class FileWords(Base):
     audio_mean: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # mean window vector
 
 
+class VocabularyWord(Base):
+    """A distinct word of the library's files through the text tower: query expansion
+    (words/vocabulary.py) finds the words meaning what a query says ("plane" for "airplane").
+    `head` names the model and text head that made `vector`; adapting re-embeds them."""
+
+    __tablename__ = "vocabulary"
+
+    word: Mapped[str] = mapped_column(primary_key=True)
+    head: Mapped[str]
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Neighbor(Base):
     """An edge of the file-level audio kNN graph: `weight` in (0, 1] from the audio similarity."""
 

@@ -216,13 +216,13 @@ def _search_hybrid(
     """Audio candidates and word candidates, fused by words.ranker; filters hold for both."""
     from clap_search.filters import conditions
     from clap_search.words import evidence, ranker, semantic
-    from clap_search.words.reference import reference_vectors
+    from clap_search.words.reference import head_key, reference_vectors
 
     if k < 1 or per_file < 1:
         raise UsageError("-k and --per-file must be at least 1")
     if library.model() is None or len(library.store) == 0:
         return []
-    state = semantic.word_state(library, reference_vectors(embedder, library.root))
+    state = semantic.word_state(library, reference_vectors(embedder, library.root), head_key(embedder))
     with library.session() as s:
         allowed = library.restrict(s, filters)
         signals = evidence.gather(s, state, text, queries)

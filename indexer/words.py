@@ -1,4 +1,4 @@
-"""Stage 5: each indexed file's words (tags, chunks, UCS name, path), their vector, its audio neighbours.
+"""Stage 5: each indexed file's words (tags, chunks, UCS name, path), their vectors, its audio neighbours.
 
 Runs after the audio stages over every file whose words are missing or older than its row
 (new, re-embedded or moved files; files indexed before this stage existed), reading tags from
@@ -34,6 +34,7 @@ from clap_search.words.graph import file_vector, link_files
 from clap_search.words.metadata import Words, read_words
 from clap_search.words.reference import reference_vectors
 from clap_search.words.semantic import calibrate, open_word_store, save_word_store
+from clap_search.words.vocabulary import update_vocabulary, words_of
 
 log = logging.getLogger(__name__)
 CHUNK = 256
@@ -44,6 +45,7 @@ class WordsSummary:
     read: int = 0
     with_words: int = 0
     problems: int = 0
+    new_words: int = 0  # embedded into the vocabulary (query expansion)
     seconds: float = 0.0
 
 
@@ -71,19 +73,23 @@ def update_words(library: Library, embedder: Embedder, root: str | os.PathLike[s
     summary = WordsSummary()
     t0 = time.monotonic()
     try:
-        _update(library, embedder, os.path.abspath(os.fspath(root)), summary)
+        words = _update(library, embedder, os.path.abspath(os.fspath(root)), summary)
+        apply_layer(embedder, library)
+        summary.new_words = update_vocabulary(library, embedder, words)
     finally:
         summary.seconds = time.monotonic() - t0
     return summary
 
 
-def _update(library: Library, embedder: Embedder, top: str, summary: WordsSummary) -> None:
+def _update(library: Library, embedder: Embedder, top: str, summary: WordsSummary) -> set[str]:
+    """Returns the words of the files read (for the vocabulary)."""
     with library.session() as s, s.begin():  # files that failed since: their words go
         failed = select(File.id).where(under(path_key(top)), File.status != STATUS_OK)
         s.execute(delete(FileWords).where(FileWords.file_id.in_(failed)))
     todo = _stale(library, path_key(top))
+    words: set[str] = set()
     if not todo:
-        return
+        return words
     apply_layer(embedder, library)  # word vectors come from the library's adapted text head, if any
     reference_vectors(embedder, library.root)  # stored now, so a cold query need not embed them
     store = library.store
@@ -113,6 +119,7 @@ def _update(library: Library, embedder: Embedder, top: str, summary: WordsSummar
                 row.vector = vector_to_blob(vectors[fid]) if fid in vectors else None
                 row.audio_mean = vector_to_blob(means[fid]) if fid in means else None
                 s.add(row)
+                words |= words_of(w.text)
                 summary.read += 1
                 summary.with_words += w.useful
                 summary.problems += w.error is not None
@@ -124,3 +131,4 @@ def _update(library: Library, embedder: Embedder, top: str, summary: WordsSummar
         if vectors:
             words_store.add(np.array(list(vectors), np.int64), np.stack(list(vectors.values())))
     save_word_store(library, words_store)
+    return words

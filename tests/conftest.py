@@ -88,13 +88,14 @@ def postgres_url(postgres_server: str) -> str:
     """The test database, emptied: no table of a previous test's library is left."""
     from sqlalchemy import create_engine, text
 
+    from clap_search.db import Base
     from clap_search.postgres import engine_url
 
     engine = create_engine(engine_url(postgres_server))
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                           "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
-        tables = "files, segments, tags, roots, file_words, neighbors, meta"
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
         conn.execute(text(f"DROP TABLE IF EXISTS {tables} CASCADE"))
     engine.dispose()
     return postgres_server

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from clap_search.db import FileWords, Neighbor
+from clap_search.db import FileWords, Neighbor, VocabularyWord
 from clap_search.filters import Filters
 from clap_search.indexer.pipeline import index_folder
 from clap_search.query import search_text
+from clap_search.words.reference import head_key
 from clap_search.words.summary import words_status
 from tests.conftest import write_sound
 from tests.tagged import chunk, info, riff_wav
@@ -171,12 +172,17 @@ def test_adapt_trains_a_library_layer_and_reset_undoes_it(library, embedder, tmp
     with library.session() as s:
         after = {f: bytes(v) for f, v in s.execute(select(FileWords.file_id, FileWords.vector))}
     assert after != before  # word vectors re-embedded with the adapted head
+    with library.session() as s:
+        heads = set(s.scalars(select(VocabularyWord.head)))
+    assert heads == {head_key(embedder)} and embedder.text_layer in heads.pop()  # the vocabulary too
     assert search_text(library, embedder, "dog", k=1)  # queries use it
     assert layer.reset_layer(library, embedder)
     restored = embedder.model.text_projection.state_dict()
     assert all(torch.equal(restored[k], shipped[k]) for k in shipped)
     with library.session() as s:
         assert {f: bytes(v) for f, v in s.execute(select(FileWords.file_id, FileWords.vector))} == before
+        assert set(s.scalars(select(VocabularyWord.head))) == {head_key(embedder)}
+    assert "shipped" in head_key(embedder)
 
 
 def test_adapt_needs_named_files(library, embedder, tmp_path):

@@ -69,11 +69,14 @@ def explained_table(hits: list[Any], title: str) -> Table:
         table.add_column(name, justify="left" if name == "path" else "right", overflow="fold")
     for rank, hit in enumerate(hits, 1):
         why = hit.explain or {}
-        table.add_row(str(rank), f"{hit.score:.2f}", f"{why.get('audio_z', 0):.2f}",
-                      f"{why.get('lexical', 0):.2f}", f"{why.get('semantic_credit', 0):.2f}",
-                      f"{why.get('propagated', 0):.2f}", hit.path)
-    table.caption = ("score = audio (z vs library) + 4 x words (share of query words in the name/tags) + "
-                     "4 x meaning (text tower on the words) + 3 x neighbours (best audio neighbour's match)")
+        words = f"{max(why.get('lexical', 0), why.get('expanded', 0)):.2f}"
+        if why.get("expanded", 0) > why.get("lexical", 0):
+            words += f" ≈{why.get('expanded_word')}"
+        table.add_row(str(rank), f"{hit.score:.2f}", f"{why.get('audio_z', 0):.2f}", words,
+                      f"{why.get('semantic_credit', 0):.2f}", f"{why.get('propagated', 0):.2f}", hit.path)
+    table.caption = ("score = audio (z vs library) + 4 x words (share of query words in the name/tags, or "
+                     "≈ a word meaning the query) + 4 x meaning (text tower on the words) + 3 x neighbours "
+                     "(best audio neighbour's match)")
     return table
 
 

@@ -36,7 +36,9 @@ class HitOut(Open):
     words: dict[str, Any] = Field(default={}, description="What the file says about itself: title, "
                                   "description, keywords, category, ucs, name and folder words.")
     explain: dict[str, Any] | None = Field(default=None, description="Hybrid ranking: audio, audio_z, "
-                                           "lexical, semantic, semantic_credit, propagated, propagated_from.")
+                                           "lexical, expanded (credit of a library word meaning the query), "
+                                           "expanded_word, semantic, semantic_credit, propagated, "
+                                           "propagated_from.")
 
 
 class ResultsOut(Open):

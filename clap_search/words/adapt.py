@@ -20,6 +20,7 @@ from sqlalchemy import select
 from clap_search.db import FileWords, vector_to_blob
 from clap_search.library import Library
 from clap_search.words.semantic import rebuild_word_store, save_word_store
+from clap_search.words.vocabulary import update_vocabulary
 
 LAYER = "adapt.safetensors"
 RECORD = "adapt.json"
@@ -111,5 +112,6 @@ def reembed_words(library: Library, embedder, batch: int = 256) -> int:  # noqa:
                     row = s.get(FileWords, fid)
                     if row is not None:
                         row.vector = vector_to_blob(np.asarray(v))
+        update_vocabulary(library, embedder)  # the words' vectors from this head too
         save_word_store(library, rebuild_word_store(library))
     return len(rows)

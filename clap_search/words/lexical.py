@@ -51,6 +51,24 @@ def query_terms(query: str) -> list[str]:
     return list(dict.fromkeys(useful_words(split_words(query))))[:MAX_TERMS]
 
 
+def _phrase(session: Session, word: str) -> tuple[str, str, str]:
+    """(find SQL, count SQL, the word as a phrase of this dialect's full-text search)."""
+    dialect = session.get_bind().dialect.name
+    find, how_many = MATCH_SQL[dialect]
+    return find, how_many, ('"' + word.replace('"', '""') + '"' if dialect == "sqlite" else word)
+
+
+def files_with_word(session: Session, word: str) -> list[int]:
+    """The files holding `word` (stemmed), best first, at most PER_TERM."""
+    find, _, phrase = _phrase(session, word)
+    return list(session.execute(text(find), {"q": phrase, "n": PER_TERM}).scalars().all())
+
+
+def count_files_with_word(session: Session, word: str) -> int:
+    _, how_many, phrase = _phrase(session, word)
+    return session.execute(text(how_many), {"q": phrase}).scalar() or 0
+
+
 def lexical_match(session: Session, query: str) -> LexicalMatch:
     """FTS5 lookups, one per informative query word."""
     out = LexicalMatch()
@@ -60,16 +78,13 @@ def lexical_match(session: Session, query: str) -> LexicalMatch:
     total = session.execute(text("SELECT count(*) FROM file_words")).scalar() or 0
     weights: dict[str, float] = {}
     matched: dict[str, list[int]] = {}
-    dialect = session.get_bind().dialect.name
-    find, count = MATCH_SQL[dialect]
     for term in terms:
-        phrase = '"' + term.replace('"', '""') + '"' if dialect == "sqlite" else term
-        rows = session.execute(text(find), {"q": phrase, "n": PER_TERM}).scalars().all()
+        rows = files_with_word(session, term)
         if not rows:
             continue
         df = len(rows)
         if df == PER_TERM:
-            df = session.execute(text(count), {"q": phrase}).scalar() or df
+            df = count_files_with_word(session, term) or df
         out.terms[term] = df
         weights[term] = math.log(1 + (total - df + 0.5) / (df + 0.5))
         matched[term] = list(rows)

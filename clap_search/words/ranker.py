@@ -6,7 +6,9 @@ The rule (documented in the README, tuned on scripts/bench_words.py):
 
 - `audio_z`: the CLAP audio-text cosine of the file's best window as a z-score against the
   library (semantic.Calibration). A clear audio match sits several units above the crowd.
-- `lexical` in [0, 1]: the IDF-weighted share of the query's known words in the file's words.
+- `lexical` in [0, 1]: the IDF-weighted share of the query's known words in the file's words,
+  or, if more, the `expanded` credit of a library word that means the query ("plane" for
+  "airplane"; words/vocabulary.py).
 - `semantic` in [0, 1]: the text tower's cosine between the query and the file's words, as a
   z-score, mapped linearly from Z_FLOOR (0) to Z_FULL (1). Files whose words are only take
   numbers and recorder names have no word vector at all, so they get nothing here.
@@ -40,6 +42,7 @@ class Signals:
     audio: dict[int, float] = field(default_factory=dict)  # raw cosine of the best window
     audio_z: dict[int, float] = field(default_factory=dict)
     lexical: dict[int, float] = field(default_factory=dict)
+    expanded: dict[int, tuple[float, str]] = field(default_factory=dict)  # (credit, the word matched)
     semantic: dict[int, float] = field(default_factory=dict)  # raw cosine, query vs the file's words
     semantic_z: dict[int, float] = field(default_factory=dict)
     propagated: dict[int, tuple[float, int]] = field(default_factory=dict)  # (credit, from file)
@@ -49,21 +52,26 @@ def semantic_credit(z: float) -> float:
     return min(1.0, max(0.0, (z - Z_FLOOR) / (Z_FULL - Z_FLOOR)))
 
 
+def lexical_credit(signals: Signals, file_id: int) -> float:
+    """The query's words in the file's words, exactly or through a word meaning them, in [0, 1]."""
+    return max(signals.lexical.get(file_id, 0.0), signals.expanded.get(file_id, (0.0, ""))[0])
+
+
 def word_evidence(signals: Signals, file_id: int) -> float:
     """How well a file's own words match the query, in [0, 1]."""
-    return max(signals.lexical.get(file_id, 0.0), semantic_credit(signals.semantic_z.get(file_id, -1e9)))
+    return max(lexical_credit(signals, file_id), semantic_credit(signals.semantic_z.get(file_id, -1e9)))
 
 
 def word_part(signals: Signals, file_id: int) -> float:
     """The words' share of a file's score (what `fuse` adds to the audio z-score)."""
     prop = signals.propagated.get(file_id, (0.0, None))[0]
     sem = semantic_credit(signals.semantic_z.get(file_id, -1e9))
-    return W_LEXICAL * signals.lexical.get(file_id, 0.0) + W_SEMANTIC * sem + W_PROPAGATED * prop
+    return W_LEXICAL * lexical_credit(signals, file_id) + W_SEMANTIC * sem + W_PROPAGATED * prop
 
 
 def word_candidates(signals: Signals, n: int) -> list[int]:
     """The n files whose words add most; the others could only rank through their audio."""
-    ids = set(signals.lexical) | set(signals.semantic_z) | set(signals.propagated)
+    ids = set(signals.lexical) | set(signals.expanded) | set(signals.semantic_z) | set(signals.propagated)
     scored = ((word_part(signals, f), f) for f in ids)
     return [f for part, f in heapq.nlargest(n, scored) if part > 0]
 
@@ -80,15 +88,17 @@ def fuse(signals: Signals, candidates: set[int] | list[int], mode: str = "hybrid
     out = []
     for fid in candidates:
         az = signals.audio_z.get(fid, 0.0)
-        lex = signals.lexical.get(fid, 0.0)
         sem = semantic_credit(signals.semantic_z.get(fid, -1e9))
         prop, source = signals.propagated.get(fid, (0.0, None))
-        words = W_LEXICAL * lex + W_SEMANTIC * sem + W_PROPAGATED * prop
+        expanded, through = signals.expanded.get(fid, (0.0, None))
+        words = word_part(signals, fid)
         score = words + (TIE_BREAK * az if mode == "words" else az)
         explain = {
             "audio": round(signals.audio.get(fid, 0.0), 4),
             "audio_z": round(az, 3),
-            "lexical": round(lex, 3),
+            "lexical": round(signals.lexical.get(fid, 0.0), 3),
+            "expanded": round(expanded, 3),
+            "expanded_word": through,
             "semantic": round(signals.semantic.get(fid, 0.0), 4),
             "semantic_credit": round(sem, 3),
             "propagated": round(prop, 3),

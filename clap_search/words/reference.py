@@ -41,7 +41,8 @@ _CACHE: dict[str, np.ndarray] = {}
 _IN_FOLDER: set[tuple[str, Path]] = set()  # (key, file) pairs known to be saved
 
 
-def _key(embedder) -> str:  # noqa: ANN001
+def head_key(embedder) -> str:  # noqa: ANN001
+    """Which model and text head made a text vector (the adapted layer, if any)."""
     layer = getattr(embedder, "text_layer", None) or "shipped"
     return f"{embedder.identity.name}:{embedder.identity.version}:{layer}:{len(PHRASES)}"
 
@@ -70,7 +71,7 @@ def _save(path: Path, key: str, vectors: np.ndarray) -> None:
 def reference_vectors(embedder, folder: Path | None = None) -> np.ndarray:  # noqa: ANN001 - an Embedder
     """The phrases through this model's text tower (with the library's text head, if adapted):
     from memory, else from `folder`'s saved copy, else embedded now; saved in `folder` if absent."""
-    key = _key(embedder)
+    key = head_key(embedder)
     path = None if folder is None else Path(folder) / REFERENCE_FILE
     vectors = _CACHE.get(key)
     if path is None or (key, path) in _IN_FOLDER:

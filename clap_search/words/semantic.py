@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import select
@@ -19,6 +20,9 @@ from clap_search.db import FileWords, blob_to_vectors
 from clap_search.library import Library
 from clap_search.store import VectorStore, index_kind
 from clap_search.words.graph import Graph
+
+if TYPE_CHECKING:
+    from clap_search.words.vocabulary import Vocabulary
 
 WORDS_INDEX = "words.faiss"
 # HNSW breadth for word vectors (above 50k files): the semantic signal needs the best ~100
@@ -121,11 +125,12 @@ def save_word_store(library: Library, store: VectorStore) -> None:
 class WordState:
     """What a query needs beyond the segment index, loaded once per library change."""
 
-    mark: tuple[int, int]
+    mark: tuple[int, int, str]
     graph: Graph
     words: VectorStore
     word_calibration: Calibration
     audio_calibration: Calibration
+    vocabulary: Vocabulary
 
 
 _STATE: dict[Path, WordState] = {}
@@ -139,13 +144,17 @@ def _mark(library: Library) -> tuple[int, int]:
     return library.generation(), mtime
 
 
-def word_state(library: Library, reference: np.ndarray | None = None) -> WordState:
-    """Cached per library folder; reloaded when the generation or the saved word index changes.
+def word_state(library: Library, reference: np.ndarray | None = None, head: str = "") -> WordState:
+    """Cached per library folder; reloaded when the generation, the saved word index or the
+    text head changes.
 
     `reference`: word vectors of everyday descriptions (words/reference.py) added to the word
-    calibration sample, so a small library still calibrates sensibly.
+    calibration sample, so a small library still calibrates sensibly. `head`: the text head
+    whose vocabulary vectors to load (words/reference.head_key).
     """
-    mark = _mark(library)
+    from clap_search.words.vocabulary import Vocabulary
+
+    mark = (*_mark(library), head)
     state = _STATE.get(library.root)
     if state is None or state.mark != mark:
         words = open_word_store(library)
@@ -156,7 +165,8 @@ def word_state(library: Library, reference: np.ndarray | None = None) -> WordSta
         words.ef_search = WORDS_EF_SEARCH
         with library.session() as s:
             graph = Graph.load(s)
-        state = WordState(mark, graph, words, word_cal, calibrate(library.store))
+            vocabulary = Vocabulary.load(s, head, library.dim, reference)
+        state = WordState(mark, graph, words, word_cal, calibrate(library.store), vocabulary)
         _STATE[library.root] = state
     return state
 

@@ -101,7 +101,9 @@ function show(hits, query, ms) {
 
 function whyChip(why) {
   // which signal ranked this hit (words/ranker.py): sound, its words, their meaning, its neighbours
-  const parts = [["sound", why.audio_z], ["words", why.lexical], ["meaning", why.semantic_credit],
+  const expanded = (why.expanded || 0) > (why.lexical || 0);
+  const parts = [["sound", why.audio_z], [expanded ? `words ≈${why.expanded_word}` : "words",
+                 expanded ? why.expanded : why.lexical], ["meaning", why.semantic_credit],
                  ["neighbours", why.propagated]];
   const c = chip("why: " + parts.filter(([, v]) => v > 0.05).map(([n, v]) => `${n} ${v.toFixed(2)}`).join(", "));
   c.title = JSON.stringify(why);

@@ -1,0 +1,103 @@
+"""The library's words through the text tower, so a query also matches the words that mean it.
+
+A file called `ParklandPlane2.wav` says "plane"; a user types "airplane". FTS5 matches words,
+not meanings, and the file's sentence vector ("lincity ng sounds parkland plane") is diluted by
+its folder names. So each distinct word the library holds is embedded once, when indexing, and
+a query looks up the words nearest to it: with the default model "airplane" finds "aircraft"
+(cosine 0.93) and "plane" (0.84), "train" finds "railway" and "locomotive", "fire" finds
+"flame". The files holding such a word get `expanded` credit, rising from 0 at EXPAND_LOW to 1
+at EXPAND_FULL; a word must also stand out from the vocabulary (z >= EXPAND_MIN_Z), so a model
+whose text cosines all sit high expands to nothing rather than to everything. Words of deleted
+files stay in the table: a word no file holds matches no file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clap_search.db import FileWords, VocabularyWord, blob_to_vectors, vector_to_blob
+from clap_search.library import Library
+from clap_search.words.pathwords import split_words, useful_words
+from clap_search.words.reference import head_key
+from clap_search.words.semantic import Calibration
+
+EXPAND_LOW = 0.6
+EXPAND_FULL = 0.9
+EXPAND_MIN_Z = 3.0
+MAX_EXPANSIONS = 8
+EMBED_BATCH = 256
+SCAN_BATCH = 20_000
+
+
+def words_of(text: str) -> set[str]:
+    return set(useful_words(split_words(text)))
+
+
+def same_word(a: str, b: str) -> bool:
+    """An inflection of a query word ("bird"/"birds", "bark"/"barking"): the lexical match's job."""
+    short, long_ = sorted((a, b), key=len)
+    return a == b or (len(short) >= 3 and long_.startswith(short) and len(long_) - len(short) <= 3)
+
+
+def update_vocabulary(library: Library, embedder, words: set[str] | None = None) -> int:  # noqa: ANN001
+    """Embed the words not yet in the vocabulary for the embedder's text head; returns how many.
+
+    `words`: the words of the files just read. All of the library's words are gathered instead
+    when None or when no word has a vector from this head yet (a library indexed before the
+    vocabulary existed, or a text head changed by `adapt`)."""
+    key = head_key(embedder)
+    with library.session() as s:
+        have = set(s.scalars(select(VocabularyWord.word).where(VocabularyWord.head == key)))
+        if words is None or not have:
+            words = set()
+            texts = s.execute(select(FileWords.text).where(FileWords.text != "")
+                              .execution_options(yield_per=SCAN_BATCH)).scalars()
+            for text in texts:
+                words |= words_of(text)
+    todo = sorted(words - have)
+    for i in range(0, len(todo), EMBED_BATCH):
+        chunk = todo[i : i + EMBED_BATCH]
+        vectors = embedder.embed_texts(chunk)
+        with library.session() as s, s.begin():
+            for word, vector in zip(chunk, vectors):
+                s.merge(VocabularyWord(word=word, head=key, vector=vector_to_blob(np.asarray(vector))))
+    return len(todo)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Words and their unit vectors (one text head), with a calibration for the z guard."""
+
+    words: list[str]
+    vectors: np.ndarray
+    calibration: Calibration
+
+    @classmethod
+    def load(cls, session: Session, key: str, dim: int, reference: np.ndarray | None = None) -> Vocabulary:
+        rows = session.execute(select(VocabularyWord.word, VocabularyWord.vector)
+                               .where(VocabularyWord.head == key).order_by(VocabularyWord.word)).all()
+        vectors = blob_to_vectors([r[1] for r in rows], dim)
+        sample = vectors if reference is None else np.concatenate([vectors, reference.astype(np.float32)])
+        return cls([r[0] for r in rows], vectors, Calibration.from_vectors(sample, dim))
+
+    def expansions(self, query: np.ndarray, terms: list[str]) -> list[tuple[str, float]]:
+        """(word, credit in (0, 1]) for the words nearest the query, best first; not the
+        query's own words or their inflections, which the lexical match already finds."""
+        if not self.words:
+            return []
+        q = np.asarray(query, np.float32).ravel()
+        cos = self.vectors @ q
+        z = self.calibration.z(q, cos)
+        out = []
+        for i in np.argsort(-cos, kind="stable"):
+            credit = (float(cos[i]) - EXPAND_LOW) / (EXPAND_FULL - EXPAND_LOW)
+            if credit <= 0 or len(out) == MAX_EXPANSIONS:
+                break
+            word = self.words[i]
+            if z[i] >= EXPAND_MIN_Z and not any(same_word(word, t) for t in terms):
+                out.append((word, min(1.0, credit)))
+        return out
