@@ -145,7 +145,11 @@ def test_end_to_end_training_sees_band_limited_copies(tmp_path, monkeypatch):
 
     seen = []
     real = train_module.band_limit
-    monkeypatch.setattr(train_module, "band_limit", lambda w, sr, rate: seen.append(rate) or real(w, sr, rate))
+    def spy(wave, sr, rate):
+        seen.append(rate)
+        return real(wave, sr, rate)
+
+    monkeypatch.setattr(train_module, "band_limit", spy)
     run(_args(tmp_path, audio="train", crop_seconds=1.0, chain_aug=0.5))
     assert len((tmp_path / "run" / "log.jsonl").read_text().splitlines()) == 2
     assert seen and set(seen) <= set(train_module.CHAIN_RATES)

@@ -28,7 +28,8 @@ def _vocabulary(words: list[str], vectors: np.ndarray, spread: int = 60) -> Voca
     rng = np.random.default_rng(0)
     other = rng.standard_normal((spread, vectors.shape[1])).astype(np.float32)
     other /= np.linalg.norm(other, axis=1, keepdims=True)
-    return Vocabulary(words, vectors, Calibration.from_vectors(np.concatenate([vectors, other]), vectors.shape[1]))
+    sample = np.concatenate([vectors, other])
+    return Vocabulary(words, vectors, Calibration.from_vectors(sample, vectors.shape[1]))
 
 
 def _unit(v) -> np.ndarray:
