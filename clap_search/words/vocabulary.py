@@ -91,13 +91,14 @@ class Vocabulary:
             return []
         q = np.asarray(query, np.float32).ravel()
         cos = self.vectors @ q
-        z = self.calibration.z(q, cos)
+        near = np.flatnonzero(cos > EXPAND_LOW)  # a handful of a library's words, sorted alone
+        near = near[np.argsort(-cos[near], kind="stable")]
+        z = self.calibration.z(q, cos[near])
         out = []
-        for i in np.argsort(-cos, kind="stable"):
-            credit = (float(cos[i]) - EXPAND_LOW) / (EXPAND_FULL - EXPAND_LOW)
-            if credit <= 0 or len(out) == MAX_EXPANSIONS:
-                break
+        for i, zi in zip(near.tolist(), z.tolist()):
             word = self.words[i]
-            if z[i] >= EXPAND_MIN_Z and not any(same_word(word, t) for t in terms):
-                out.append((word, min(1.0, credit)))
+            if zi >= EXPAND_MIN_Z and not any(same_word(word, t) for t in terms):
+                out.append((word, min(1.0, (float(cos[i]) - EXPAND_LOW) / (EXPAND_FULL - EXPAND_LOW))))
+                if len(out) == MAX_EXPANSIONS:
+                    break
         return out
