@@ -1,7 +1,8 @@
 """Benchmark: warm in-process query latency, --mode audio vs hybrid, on a synthetic library of N files.
 
 The library is written straight into the database (no audio): clustered low-rank window and word
-vectors, file words drawn from a vocabulary, a 10-neighbour graph; queries go through the real
+vectors, file words drawn from a vocabulary, a 10-neighbour graph, 30k more words in the
+expansion vocabulary; queries go through the real
 model's text tower, as in use. Indexes are built once, then every query is timed.
 
     python scripts/bench_hybrid.py --files 100000
@@ -23,7 +24,9 @@ from clap_search.embed import Embedder
 from clap_search.hostinfo import describe_machine
 from clap_search.library import Library
 from clap_search.query import search_text
+from clap_search.words.reference import head_key
 from clap_search.words.semantic import rebuild_word_store, save_word_store
+from clap_search.words.vocabulary import update_vocabulary
 
 VOCAB = ("dog bark cat meow cow moo rain thunder wind door slam creak glass break car engine horn "
          "train plane helicopter bird owl footsteps gravel wood metal water splash drip fire crackle "
@@ -37,7 +40,8 @@ def vectors(rng: np.random.Generator, n: int, dim: int, centres: np.ndarray) -> 
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def populate(lib: Library, embedder: Embedder, n_files: int, windows: int, seed: int = 0) -> None:
+def populate(lib: Library, embedder: Embedder, n_files: int, windows: int, n_vocabulary: int,
+             seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     dim = embedder.dim
     centres = rng.standard_normal((2000, dim)).astype(np.float32)
@@ -57,14 +61,20 @@ def populate(lib: Library, embedder: Embedder, n_files: int, windows: int, seed:
                           for j, i in enumerate(ids) for w in range(windows)])
             named = [i for i in ids if i % 3]  # a third of the files have no words
             words = vectors(rng, len(named), dim, centres)
-            conn.execute(text("INSERT INTO file_words (file_id, source, fields, text, useful, vector) "
-                              "VALUES (:f, :t, '{}', :w, 1, :v)"),
+            conn.execute(text("INSERT INTO file_words (file_id, source, fields, text, sentence, useful, vector) "
+                              "VALUES (:f, :t, '{}', :w, :w, 1, :v)"),
                          [{"f": i, "t": now, "w": " ".join(rng.choice(VOCAB, 3)),
                            "v": vector_to_blob(words[j])} for j, i in enumerate(named)])
             edge_sql = "INSERT OR IGNORE INTO neighbors (file_id, neighbor_id, weight) VALUES (:a, :b, :w)"
             conn.execute(text(edge_sql),
                          [{"a": i, "b": int(b), "w": 0.5} for i in ids
                           for b in rng.integers(1, ids[-1] + 1, 10) if b != i])
+    update_vocabulary(lib, embedder)  # the real words through the text tower, as `index` does
+    extra = vectors(rng, n_vocabulary, dim, centres)  # and a big library's many more words
+    with lib.engine.begin() as conn:
+        conn.execute(text("INSERT INTO vocabulary (word, head, vector) VALUES (:w, :h, :v)"),
+                     [{"w": f"word{i}", "h": head_key(embedder), "v": vector_to_blob(v)}
+                      for i, v in enumerate(extra)])
     with lib.writing():
         lib.store  # noqa: B018 - build and save the segment index
         lib.save_store()
@@ -90,6 +100,8 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=100_000)
     ap.add_argument("--windows", type=int, default=2, help="window vectors per file")
     ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--vocabulary", type=int, default=30_000,
+                    help="synthetic words added to the vocabulary (query expansion scans them all)")
     ap.add_argument("--model", default="default")
     ap.add_argument("--keep", type=Path, help="library folder to build (or reuse)")
     args = ap.parse_args()
@@ -100,7 +112,7 @@ def main() -> None:
     lib = Library.open(root, create=True)
     if fresh:
         t0 = time.perf_counter()
-        populate(lib, embedder, args.files, args.windows)
+        populate(lib, embedder, args.files, args.windows, args.vocabulary)
         print(f"built {args.files} files x {args.windows} windows in {time.perf_counter() - t0:.0f} s")
     stats = lib.stats()
     print(f"library: {stats.files} files, {stats.segments} segments, index {stats.index_type}")
