@@ -92,6 +92,8 @@ class Vocabulary:
         q = np.asarray(query, np.float32).ravel()
         cos = self.vectors @ q
         near = np.flatnonzero(cos > EXPAND_LOW)  # a handful of a library's words, sorted alone
+        if not len(near):
+            return []
         near = near[np.argsort(-cos[near], kind="stable")]
         z = self.calibration.z(q, cos[near])
         out = []
