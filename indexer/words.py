@@ -46,6 +46,7 @@ class WordsSummary:
     with_words: int = 0
     problems: int = 0
     new_words: int = 0  # embedded into the vocabulary (query expansion)
+    vocabulary_seconds: float = 0.0
     seconds: float = 0.0
 
 
@@ -75,7 +76,9 @@ def update_words(library: Library, embedder: Embedder, root: str | os.PathLike[s
     try:
         words = _update(library, embedder, os.path.abspath(os.fspath(root)), summary)
         apply_layer(embedder, library)
+        t1 = time.monotonic()
         summary.new_words = update_vocabulary(library, embedder, words)
+        summary.vocabulary_seconds = time.monotonic() - t1
     finally:
         summary.seconds = time.monotonic() - t0
     return summary

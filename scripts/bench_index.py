@@ -109,7 +109,8 @@ def run_once(folder: Path, root: Path, embedder: Embedder, text: object, plan: T
     return (f"{plan.compute} compute + {plan.decode} decode threads: {summary.added} files "
             f"({summary.failed} failed), {summary.audio_seconds:.0f} s of audio in {summary.seconds:.1f} s "
             f"= {rate:.0f}x real time, {cpu:.1f} CPU-s (words stage {words_s:.1f} s, "
-            f"{100 * words_s / max(summary.seconds - words_s, 1e-9):.1f} % on top of the audio stages); "
+            f"{100 * words_s / max(summary.seconds - words_s, 1e-9):.1f} % on top of the audio stages, "
+            f"of which {summary.words.new_words} vocabulary words {summary.words.vocabulary_seconds:.1f} s); "
             f"warm query ({segments} segments) median / p95: "
             f"torch tower with {plan.compute} threads {torch_q[0] * 1e3:.1f} / {torch_q[1] * 1e3:.1f} ms, "
             f"numpy tower with 1 thread {numpy_q[0] * 1e3:.1f} / {numpy_q[1] * 1e3:.1f} ms")
