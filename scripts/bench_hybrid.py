@@ -61,8 +61,8 @@ def populate(lib: Library, embedder: Embedder, n_files: int, windows: int, n_voc
                           for j, i in enumerate(ids) for w in range(windows)])
             named = [i for i in ids if i % 3]  # a third of the files have no words
             words = vectors(rng, len(named), dim, centres)
-            conn.execute(text("INSERT INTO file_words (file_id, source, fields, text, sentence, useful, vector) "
-                              "VALUES (:f, :t, '{}', :w, :w, 1, :v)"),
+            conn.execute(text("INSERT INTO file_words (file_id, source, fields, text, sentence, useful, "
+                              "vector) VALUES (:f, :t, '{}', :w, :w, 1, :v)"),
                          [{"f": i, "t": now, "w": " ".join(rng.choice(VOCAB, 3)),
                            "v": vector_to_blob(words[j])} for j, i in enumerate(named)])
             edge_sql = "INSERT OR IGNORE INTO neighbors (file_id, neighbor_id, weight) VALUES (:a, :b, :w)"
