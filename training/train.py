@@ -220,8 +220,9 @@ def audio_batch(model, cache, batch, window, rng, device, mode: str,
                 augment: Augment | None = None, crop_seconds: float = 5.0,
                 chain: FrameCache | None = None, chain_p: float = 0.0) -> torch.Tensor:
     """Joint-space audio vectors of a batch: from cached frames, through the last block from
-    cached block inputs, or through the whole tower. With `chain`, a share `chain_p` of the
-    clips is seen as through a band-limited recording chain (cached frames of such a copy)."""
+    cached block inputs, or through the whole tower. A share `chain_p` of the clips is seen as
+    through a band-limited recording chain: cached frames of such a copy (`chain`, frozen tower)
+    or, when the tower trains, a random 8-22 kHz chain applied to the waveform each draw."""
     if mode == "lastblock":
         maps = np.stack([tiled_window(cache.cache[c.id], window, rng) for c in batch])
         x = torch.from_numpy(maps.astype(np.float32)).to(device).permute(0, 2, 1, 3)
