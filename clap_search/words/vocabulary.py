@@ -23,7 +23,7 @@ from clap_search.db import FileWords, VocabularyWord, blob_to_vectors, vector_to
 from clap_search.library import Library
 from clap_search.words.pathwords import split_words, useful_words
 from clap_search.words.reference import head_key
-from clap_search.words.semantic import Calibration
+from clap_search.words.semantic import Calibration, sample_ids
 
 EXPAND_LOW = 0.6
 EXPAND_FULL = 0.9
@@ -31,6 +31,7 @@ EXPAND_MIN_Z = 3.0
 MAX_EXPANSIONS = 8
 EMBED_BATCH = 256
 SCAN_BATCH = 20_000
+LOOKUP_BATCH = 5_000
 
 
 def words_of(text: str) -> set[str]:
@@ -50,14 +51,19 @@ def update_vocabulary(library: Library, embedder, words: set[str] | None = None)
     when None or when no word has a vector from this head yet (a library indexed before the
     vocabulary existed, or a text head changed by `adapt`)."""
     key = head_key(embedder)
+    known = select(VocabularyWord.word).where(VocabularyWord.head == key)
     with library.session() as s:
-        have = set(s.scalars(select(VocabularyWord.word).where(VocabularyWord.head == key)))
-        if words is None or not have:
+        if words is None or s.scalar(known.limit(1)) is None:
             words = set()
             texts = s.execute(select(FileWords.text).where(FileWords.text != "")
                               .execution_options(yield_per=SCAN_BATCH)).scalars()
             for text in texts:
                 words |= words_of(text)
+            have = set(s.scalars(known))
+        else:  # only the words just read are looked up: a big vocabulary is not read per run
+            ask = sorted(words)
+            have = {w for i in range(0, len(ask), LOOKUP_BATCH)
+                    for w in s.scalars(known.where(VocabularyWord.word.in_(ask[i : i + LOOKUP_BATCH])))}
     todo = sorted(words - have)
     for i in range(0, len(todo), EMBED_BATCH):
         chunk = todo[i : i + EMBED_BATCH]
@@ -81,7 +87,9 @@ class Vocabulary:
         rows = session.execute(select(VocabularyWord.word, VocabularyWord.vector)
                                .where(VocabularyWord.head == key).order_by(VocabularyWord.word)).all()
         vectors = blob_to_vectors([r[1] for r in rows], dim)
-        sample = vectors if reference is None else np.concatenate([vectors, reference.astype(np.float32)])
+        sample = vectors[sample_ids(np.arange(len(vectors)))]  # a covariance of 30k words costs seconds
+        if reference is not None:
+            sample = np.concatenate([sample, reference.astype(np.float32)])
         return cls([r[0] for r in rows], vectors, Calibration.from_vectors(sample, dim))
 
     def expansions(self, query: np.ndarray, terms: list[str]) -> list[tuple[str, float]]:
