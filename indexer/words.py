@@ -74,8 +74,8 @@ def update_words(library: Library, embedder: Embedder, root: str | os.PathLike[s
     summary = WordsSummary()
     t0 = time.monotonic()
     try:
+        apply_layer(embedder, library)  # word vectors come from the library's adapted text head, if any
         words = _update(library, embedder, os.path.abspath(os.fspath(root)), summary)
-        apply_layer(embedder, library)
         t1 = time.monotonic()
         summary.new_words = update_vocabulary(library, embedder, words)
         summary.vocabulary_seconds = time.monotonic() - t1
@@ -93,7 +93,6 @@ def _update(library: Library, embedder: Embedder, top: str, summary: WordsSummar
     words: set[str] = set()
     if not todo:
         return words
-    apply_layer(embedder, library)  # word vectors come from the library's adapted text head, if any
     reference_vectors(embedder, library.root)  # stored now, so a cold query need not embed them
     store = library.store
     words_store = open_word_store(library)
