@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,17 @@ if TYPE_CHECKING:
 __all__ = ["Classification", "Filters", "Hit", "classify", "search_text", "search_vectors", "similar"]
 
 FIRST_FETCH = 64
+# A hybrid query's vector work (words/evidence.nearby) runs here, beside its SQL and audio search
+def _one_openmp_thread() -> None:
+    """FAISS asks OpenMP for a team per search; two teams on two cores spin against each other
+    (a flat search took 30 ms instead of 1), and one query's search has nothing to share out."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)  # this thread's own setting (an OpenMP per-thread variable)
+
+
+_WORD_WORK = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clap-search-words",
+                                initializer=_one_openmp_thread)
 AUDIO_CANDIDATES = 50  # files the hybrid ranker takes from the audio search, at least
 WORD_CANDIDATES = 100  # and from the word evidence
 ID_CHUNK = 10_000
@@ -215,7 +227,7 @@ def _search_hybrid(
 ) -> list[Hit]:
     """Audio candidates and word candidates, fused by words.ranker; filters hold for both."""
     from clap_search.filters import conditions
-    from clap_search.words import evidence, ranker, semantic
+    from clap_search.words import evidence, lexical, ranker, semantic
     from clap_search.words.reference import head_key, reference_vectors
 
     if k < 1 or per_file < 1:
@@ -223,11 +235,15 @@ def _search_hybrid(
     if library.model() is None or len(library.store) == 0:
         return []
     state = semantic.word_state(library, reference_vectors(embedder, library.root), head_key(embedder))
+    # The vector work (word vectors, vocabulary) runs beside the SQL and the audio search.
+    near = _WORD_WORK.submit(evidence.nearby, state, text, queries)
     with library.session() as s:
         allowed = library.restrict(s, filters)
-        signals = evidence.gather(s, state, text, queries)
+        found = lexical.look_up(s, text)
     audio_top = _rank_files(library, queries, max(AUDIO_CANDIDATES, 4 * k), allowed, None)
     windows = {fid: (sid, score) for fid, sid, score in audio_top}
+    with library.session() as s:
+        signals = evidence.gather(s, state, found, near.result(), among=set(windows))
     # The files whose words add most; a file with neither strong words nor strong audio cannot
     # reach the top k, so the exact audio score is computed for these few only.
     worded = ranker.word_candidates(signals, max(WORD_CANDIDATES, 10 * k))

@@ -1,8 +1,8 @@
 """Benchmark: warm in-process query latency, --mode audio vs hybrid, on a synthetic library of N files.
 
 The library is written straight into the database (no audio): clustered low-rank window and word
-vectors, file words drawn from a vocabulary, a 10-neighbour graph, 30k more words in the
-expansion vocabulary; queries go through the real
+vectors, file words drawn from a vocabulary, a 10-neighbour graph, 30k more real words (the text
+tower's own) in the expansion vocabulary; queries go through the real
 model's text tower, as in use. Indexes are built once, then every query is timed.
 
     python scripts/bench_hybrid.py --files 100000
@@ -11,6 +11,7 @@ model's text tower, as in use. Indexes are built once, then every query is timed
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import tempfile
 import time
@@ -21,9 +22,11 @@ from sqlalchemy import text
 
 from clap_search.db import vector_to_blob
 from clap_search.embed import Embedder
+from clap_search.encoders.tokenizer import vocab_file
 from clap_search.hostinfo import describe_machine
 from clap_search.library import Library
 from clap_search.query import search_text
+from clap_search.threads import limit_threads
 from clap_search.words.reference import head_key
 from clap_search.words.semantic import rebuild_word_store, save_word_store
 from clap_search.words.vocabulary import update_vocabulary
@@ -70,15 +73,32 @@ def populate(lib: Library, embedder: Embedder, n_files: int, windows: int, n_voc
                          [{"a": i, "b": int(b), "w": 0.5} for i in ids
                           for b in rng.integers(1, ids[-1] + 1, 10) if b != i])
     update_vocabulary(lib, embedder)  # the real words through the text tower, as `index` does
-    extra = vectors(rng, n_vocabulary, dim, centres)  # and a big library's many more words
-    with lib.engine.begin() as conn:
-        conn.execute(text("INSERT INTO vocabulary (word, head, vector) VALUES (:w, :h, :v)"),
-                     [{"w": f"word{i}", "h": head_key(embedder), "v": vector_to_blob(v)}
-                      for i, v in enumerate(extra)])
+    add_vocabulary(lib, embedder, n_vocabulary)
     with lib.writing():
         lib.store  # noqa: B018 - build and save the segment index
         lib.save_store()
         save_word_store(lib, rebuild_word_store(lib))
+
+
+def english_words(n: int) -> list[str]:
+    """n real words: the text tower's whole-word WordPiece entries (~21k), then pairs of them."""
+    whole = [w for w in Path(vocab_file()).read_text(encoding="utf-8").split() if re.fullmatch(r"[a-z]{3,}", w)]
+    pairs = (f"{a} {b}" for a, b in zip(whole, whole[1:] + whole[:1]))
+    return (whole + list(pairs))[:n]
+
+
+def add_vocabulary(lib: Library, embedder: Embedder, n: int) -> None:
+    """A big library's many more words, through the model's text tower (their vectors' spread is
+    what query expansion's bound works with: random vectors would have none of its structure)."""
+    with lib.engine.connect() as conn:
+        have = set(conn.execute(text("SELECT word FROM vocabulary")).scalars())
+    words = [w for w in english_words(n + len(have)) if w not in have][:n]
+    for lo in range(0, len(words), 2048):
+        chunk = words[lo : lo + 2048]
+        vecs = embedder.embed_texts(chunk)
+        with lib.engine.begin() as conn:
+            conn.execute(text("INSERT INTO vocabulary (word, head, vector) VALUES (:w, :h, :v)"),
+                         [{"w": w, "h": head_key(embedder), "v": vector_to_blob(v)} for w, v in zip(chunk, vecs)])
 
 
 def timed(lib: Library, embedder: Embedder, runs: int) -> dict[str, list[float]]:
@@ -105,6 +125,7 @@ def main() -> None:
     ap.add_argument("--model", default="default")
     ap.add_argument("--keep", type=Path, help="library folder to build (or reuse)")
     args = ap.parse_args()
+    limit_threads(1)  # what `clap-search query` and `serve` run with (README, Benchmarks)
     print(f"machine: {describe_machine()}")
     embedder = Embedder.load(args.model)
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench_hybrid_"))

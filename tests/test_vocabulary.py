@@ -17,7 +17,7 @@ from clap_search.embed import Embedder
 from clap_search.indexer.pipeline import index_folder
 from clap_search.query import search_text
 from clap_search.words.semantic import Calibration
-from clap_search.words.vocabulary import EXPAND_FULL, EXPAND_LOW, Vocabulary, same_word
+from clap_search.words.vocabulary import EXPAND_FULL, EXPAND_LOW, Bound, Vocabulary, same_word
 from tests.conftest import write_sound
 
 CLI = str(Path(sys.executable).with_name("clap-search"))
@@ -119,3 +119,22 @@ def test_cli_explains_the_word_that_matched(tmp_path, plain_names):
     assert "≈plane" in out.stdout and "ParklandPlane2" in out.stdout
     first = json.loads(run("query", "airplane", "--json", "-k", "1").stdout)
     assert first["explain"]["expanded_word"] == "plane"
+
+
+def test_the_bound_keeps_every_word_above_the_floor_and_expands_as_the_full_product():
+    """Anisotropic vectors, as text towers give: the bound prunes most words and loses none."""
+    rng = np.random.default_rng(3)
+    dim, n = 128, 6000
+    vectors = rng.standard_normal((n, dim)).astype(np.float32) * (0.93 ** np.arange(dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    words = [f"w{i}" for i in range(n)]
+    exact = Vocabulary(words, vectors, Calibration.from_vectors(vectors[::3], dim))
+    bounded = Vocabulary(words, vectors, exact.calibration, Bound.build(vectors, exact.calibration.cov))
+    pruned = []
+    for i in range(0, n, 300):
+        q = _unit(vectors[i] + 0.3 * rng.standard_normal(dim).astype(np.float32) / np.sqrt(dim))
+        above = set(bounded.bound.above(q, EXPAND_LOW).tolist())
+        assert set(np.flatnonzero(vectors @ q > EXPAND_LOW).tolist()) <= above
+        assert bounded.expansions(q, []) == exact.expansions(q, [])
+        pruned.append(1 - len(above) / n)
+    assert np.mean(pruned) > 0.5

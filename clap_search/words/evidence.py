@@ -4,11 +4,13 @@ semantic (word vectors), propagated (graph)."""
 from __future__ import annotations
 
 import heapq
+from dataclasses import dataclass
+from collections.abc import Collection
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from clap_search.words.lexical import files_with_word, lexical_match, query_terms
+from clap_search.words.lexical import Postings, lexical_match, postings, query_terms
 from clap_search.words.ranker import Signals, word_evidence
 from clap_search.words.semantic import WordState, semantic_scores
 
@@ -16,15 +18,35 @@ SEMANTIC_FETCH = 64
 PROPAGATE_FROM = 100
 
 
-def gather(session: Session, state: WordState, text: str, query: np.ndarray) -> Signals:
-    """Word signals for every file with some evidence (audio is added by the caller)."""
+@dataclass(frozen=True)
+class Nearby:
+    """What the query vector alone finds (no database): the library words meaning the query,
+    and the files whose words' vectors match it."""
+
+    expansions: list[tuple[str, float]]
+    semantic: dict[int, float]
+    semantic_z: dict[int, float]
+
+
+def nearby(state: WordState, text: str, query: np.ndarray) -> Nearby:
+    """Vector work only (numpy, FAISS: both release the GIL), so it can run beside the SQL."""
+    semantic, semantic_z = semantic_scores(state, query, SEMANTIC_FETCH)
+    return Nearby(state.vocabulary.expansions(query, query_terms(text)), semantic, semantic_z)
+
+
+def gather(
+    session: Session, state: WordState, found: dict[str, Postings], near: Nearby, among: Collection[int] = ()
+) -> Signals:
+    """Word signals for every file with some evidence (audio is added by the caller); `found`:
+    lexical.look_up of the query; `near`: nearby(); `among`: the files the audio search already
+    proposes, which a common word credits (words/lexical.py)."""
     signals = Signals()
-    signals.lexical = lexical_match(session, text).scores
-    for word, credit in state.vocabulary.expansions(query, query_terms(text)):
-        for fid in files_with_word(session, word):
+    signals.lexical = lexical_match(session, found, among, state.documents).scores
+    for word, credit in near.expansions:
+        for fid in postings(session, word).credited(session, among):
             if credit > signals.expanded.get(fid, (0.0, ""))[0]:
                 signals.expanded[fid] = (credit, word)
-    signals.semantic, signals.semantic_z = semantic_scores(state, query, SEMANTIC_FETCH)
+    signals.semantic, signals.semantic_z = near.semantic, near.semantic_z
     own = {fid: word_evidence(signals, fid)
            for fid in set(signals.lexical) | set(signals.expanded) | set(signals.semantic_z)}
     evidence = dict(heapq.nlargest(PROPAGATE_FROM, ((f, e) for f, e in own.items() if e > 0),

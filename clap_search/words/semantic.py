@@ -20,6 +20,7 @@ from clap_search.db import FileWords, blob_to_vectors
 from clap_search.library import Library
 from clap_search.store import VectorStore, index_kind
 from clap_search.words.graph import Graph
+from clap_search.words.lexical import count_documents
 
 if TYPE_CHECKING:
     from clap_search.words.vocabulary import Vocabulary
@@ -131,6 +132,7 @@ class WordState:
     word_calibration: Calibration
     audio_calibration: Calibration
     vocabulary: Vocabulary
+    documents: int  # files with words (the lexical match's N)
 
 
 _STATE: dict[Path, WordState] = {}
@@ -166,7 +168,8 @@ def word_state(library: Library, reference: np.ndarray | None = None, head: str 
         with library.session() as s:
             graph = Graph.load(s)
             vocabulary = Vocabulary.load(s, head, library.dim, reference)
-        state = WordState(mark, graph, words, word_cal, calibrate(library.store), vocabulary)
+            documents = count_documents(s)
+        state = WordState(mark, graph, words, word_cal, calibrate(library.store), vocabulary, documents)
         _STATE[library.root] = state
     return state
 

@@ -75,12 +75,55 @@ def update_vocabulary(library: Library, embedder, words: set[str] | None = None)
 
 
 @dataclass(frozen=True)
+class Bound:
+    """An exact upper bound on every word's cosine with a query, from R principal directions.
+
+    With P the top principal directions of the vocabulary (orthonormal columns) and r the rest of each vector,
+    q.v = (Pq).(Pv) + r(q).r(v) <= (Pq).(Pv) + |r(q)| |r(v)|. The words' text vectors are far from
+    isotropic (64 of 1,024 directions hold ~77 % of their spread), so for a real query the bound
+    rules out ~99 % of the words at the expansion's floor, and the exact cosine is taken only for
+    the rest: the same words as the full product, for a sixteenth of its memory traffic.
+    """
+
+    basis: np.ndarray  # dim x R
+    projected: np.ndarray  # words x R
+    rest: np.ndarray  # words: |r(v)|
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, cov: np.ndarray) -> Bound:
+        # The top directions by a few power steps from a fixed start (deterministic, and ~5x
+        # cheaper than a full eigendecomposition on a cold query); any orthonormal basis keeps
+        # the bound exact, a better one only makes it tighter.
+        start = np.random.default_rng(0).standard_normal((cov.shape[0], BOUND_DIMS)).astype(np.float32)
+        basis = np.linalg.qr(cov @ start)[0]
+        for _ in range(BOUND_POWER_STEPS):
+            basis = np.linalg.qr(cov @ basis)[0]
+        basis = np.ascontiguousarray(basis, dtype=np.float32)
+        projected = vectors @ basis
+        rest = np.sqrt(np.maximum(0.0, (vectors * vectors).sum(1) - (projected * projected).sum(1)))
+        return cls(basis, projected, rest.astype(np.float32))
+
+    def above(self, q: np.ndarray, floor: float) -> np.ndarray:
+        """Indices of the words whose cosine with q may exceed `floor` (a superset, in order)."""
+        pq = q @ self.basis
+        rq = float(np.sqrt(max(0.0, float(q @ q) - float(pq @ pq))))
+        return np.flatnonzero(self.projected @ pq + rq * self.rest > floor - BOUND_SLACK)
+
+
+BOUND_FROM = 4096  # words; a smaller vocabulary is scored exactly (a 4k x 1,024 product is ~0.3 ms)
+BOUND_DIMS = 64
+BOUND_POWER_STEPS = 3
+BOUND_SLACK = 1e-4  # float32 rounding in the bound
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """Words and their unit vectors (one text head), with a calibration for the z guard."""
 
     words: list[str]
     vectors: np.ndarray
     calibration: Calibration
+    bound: Bound | None = None
 
     @classmethod
     def load(cls, session: Session, key: str, dim: int, reference: np.ndarray | None = None) -> Vocabulary:
@@ -90,7 +133,9 @@ class Vocabulary:
         sample = vectors[sample_ids(np.arange(len(vectors)))]  # a covariance of 30k words costs seconds
         if reference is not None:
             sample = np.concatenate([sample, reference.astype(np.float32)])
-        return cls([r[0] for r in rows], vectors, Calibration.from_vectors(sample, dim))
+        calibration = Calibration.from_vectors(sample, dim)
+        bound = Bound.build(vectors, calibration.cov) if len(vectors) >= BOUND_FROM else None
+        return cls([r[0] for r in rows], vectors, calibration, bound)
 
     def expansions(self, query: np.ndarray, terms: list[str]) -> list[tuple[str, float]]:
         """(word, credit in (0, 1]) for the words nearest the query, best first; not the
@@ -98,17 +143,23 @@ class Vocabulary:
         if not self.words:
             return []
         q = np.asarray(query, np.float32).ravel()
-        cos = self.vectors @ q
-        near = np.flatnonzero(cos > EXPAND_LOW)  # a handful of a library's words, sorted alone
+        if self.bound is None:
+            maybe, cos = np.arange(len(self.words)), self.vectors @ q
+        else:
+            maybe = self.bound.above(q, EXPAND_LOW)
+            cos = self.vectors[maybe] @ q
+        keep = cos > EXPAND_LOW  # a handful of a library's words, sorted alone
+        near, cos = maybe[keep], cos[keep]
         if not len(near):
             return []
-        near = near[np.argsort(-cos[near], kind="stable")]
-        z = self.calibration.z(q, cos[near])
+        order = np.argsort(-cos, kind="stable")
+        near, cos = near[order], cos[order]
+        z = self.calibration.z(q, cos)
         out = []
-        for i, zi in zip(near.tolist(), z.tolist()):
+        for i, c, zi in zip(near.tolist(), cos.tolist(), z.tolist()):
             word = self.words[i]
             if zi >= EXPAND_MIN_Z and not any(same_word(word, t) for t in terms):
-                out.append((word, min(1.0, (float(cos[i]) - EXPAND_LOW) / (EXPAND_FULL - EXPAND_LOW))))
+                out.append((word, min(1.0, (float(c) - EXPAND_LOW) / (EXPAND_FULL - EXPAND_LOW))))
                 if len(out) == MAX_EXPANSIONS:
                     break
         return out
