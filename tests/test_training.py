@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 import torch
 
@@ -153,3 +154,26 @@ def test_end_to_end_training_sees_band_limited_copies(tmp_path, monkeypatch):
     run(_args(tmp_path, audio="train", crop_seconds=1.0, chain_aug=0.5))
     assert len((tmp_path / "run" / "log.jsonl").read_text().splitlines()) == 2
     assert seen and set(seen) <= set(train_module.CHAIN_RATES)
+
+
+def test_a_soup_is_the_mean_of_its_checkpoints_and_refuses_other_models(tmp_path):
+    from clap_search.checkpoint import load_checkpoint, save_checkpoint
+    from clap_search.errors import CheckpointError
+    from clap_search.training.soup import soup
+
+    a, _ = create_model("tiny")
+    b, _ = create_model("tiny")
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for p in b.parameters():
+            p.add_(torch.randn_like(p))
+    save_checkpoint(a, tmp_path / "a.safetensors", dtype=torch.float32)
+    save_checkpoint(b, tmp_path / "b.safetensors", dtype=torch.float32)
+    soup([tmp_path / "a.safetensors", tmp_path / "b.safetensors"], tmp_path / "s.safetensors")
+    s, _ = load_checkpoint(tmp_path / "s.safetensors")
+    sa, sb = a.state_dict(), b.state_dict()
+    for name, t in s.state_dict().items():
+        if t.is_floating_point():
+            assert torch.allclose(t.float(), (sa[name].float() + sb[name].float()) / 2, atol=2e-3), name
+    with pytest.raises(CheckpointError):
+        soup([tmp_path / "a.safetensors"], tmp_path / "one.safetensors")
