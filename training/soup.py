@@ -44,7 +44,7 @@ def soup(paths: list[Path], out: Path) -> str:
                     total[name] = total.get(name, 0) + t.float()
     state = {k: (v / len(paths) if v.is_floating_point() else v) for k, v in total.items()}
     return save_state(ModelConfig.from_json(configs[0]), state, out,
-                      extra={"soup": [str(p) for p in paths]})
+                      extra={"soup": [f"{p.parent.name}/{p.name}" for p in paths]})
 
 
 def main() -> None:
