@@ -82,7 +82,8 @@ def populate(lib: Library, embedder: Embedder, n_files: int, windows: int, n_voc
 
 def english_words(n: int) -> list[str]:
     """n real words: the text tower's whole-word WordPiece entries (~21k), then pairs of them."""
-    whole = [w for w in Path(vocab_file()).read_text(encoding="utf-8").split() if re.fullmatch(r"[a-z]{3,}", w)]
+    entries = Path(vocab_file()).read_text(encoding="utf-8").split()
+    whole = [w for w in entries if re.fullmatch(r"[a-z]{3,}", w)]
     pairs = (f"{a} {b}" for a, b in zip(whole, whole[1:] + whole[:1]))
     return (whole + list(pairs))[:n]
 
@@ -98,7 +99,8 @@ def add_vocabulary(lib: Library, embedder: Embedder, n: int) -> None:
         vecs = embedder.embed_texts(chunk)
         with lib.engine.begin() as conn:
             conn.execute(text("INSERT INTO vocabulary (word, head, vector) VALUES (:w, :h, :v)"),
-                         [{"w": w, "h": head_key(embedder), "v": vector_to_blob(v)} for w, v in zip(chunk, vecs)])
+                         [{"w": w, "h": head_key(embedder), "v": vector_to_blob(v)}
+                          for w, v in zip(chunk, vecs)])
 
 
 def timed(lib: Library, embedder: Embedder, runs: int) -> dict[str, list[float]]:

@@ -1,5 +1,8 @@
 """The shipped default model: loads strictly from the package, offline, and hears a cow."""
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,3 +32,18 @@ def test_same_file_same_vectors():
     embedder = Embedder.load("default")
     wave, _ = load_audio(COW, embedder.sample_rate)
     assert np.array_equal(embedder.embed_wave(wave).vectors, embedder.embed_wave(wave.copy()).vectors)
+
+
+def test_the_ten_animals_through_the_cli_classify_at_the_shipped_figure(tmp_path):
+    """The quick start's ten CC0 animals (never trained on), as a user runs them. The shipped
+    model gets 3 of 10 (MODEL_CARD.md); the issue's target is 8. This holds the line against a
+    model that does worse; raise the floor when a better one ships."""
+    names = ["cat", "cow", "dog", "duck", "frog", "horse", "owl", "pig", "rooster", "sheep"]
+    cli = str(Path(sys.executable).with_name("clap-search"))
+    out = subprocess.run([cli, "classify", str(COW.parent), "--labels", ",".join(names), "--json",
+                          "--library", str(tmp_path / "lib")],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]  # one JSON object per file
+    got = {Path(r["path"]).stem: r["label"] for r in rows}
+    assert set(got) == set(names)
+    assert sum(got[n] == n for n in names) >= 3, got

@@ -21,7 +21,7 @@ DOGS = {i: "dog bark close" for i in range(1, 9)}
 COWS = {i: "cow moo field" for i in range(9, 13)}
 
 
-def _credited(library, query: str, among: set[int]) -> tuple[dict[str, lexical.Postings], lexical.LexicalMatch]:
+def _credited(library, query: str, among: set[int]) -> tuple[dict, lexical.LexicalMatch]:
     with library.session() as s:
         found = lexical.look_up(s, query)
         return found, lexical.lexical_match(s, found, among)

@@ -5,7 +5,8 @@ the loss, so the mean of their weights is a model too, often better than either.
 tensors are averaged in float32 (BatchNorm statistics included); integer ones (BatchNorm's batch
 counter) are taken from the first checkpoint. All must share one config.
 
-    python -m clap_search.training.soup --out runs/soup.safetensors runs/a/best.safetensors runs/b/best.safetensors
+    python -m clap_search.training.soup --out runs/soup.safetensors \
+        runs/a/best.safetensors runs/b/best.safetensors
 """
 
 from __future__ import annotations

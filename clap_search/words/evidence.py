@@ -4,8 +4,8 @@ semantic (word vectors), propagated (graph)."""
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 from collections.abc import Collection
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy.orm import Session

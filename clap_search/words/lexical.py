@@ -112,7 +112,8 @@ def _holding(session: Session, phrase: str, ids: list[int]) -> list[int]:
     else:
         sql = ("SELECT file_id FROM file_words WHERE file_id IN ({})"
                " AND to_tsvector('english', text) @@ phraseto_tsquery('english', :q)")
-    return list(session.execute(text(sql.format(",".join(str(int(i)) for i in ids))), {"q": phrase}).scalars().all())
+    listed = ",".join(str(int(i)) for i in ids)
+    return list(session.execute(text(sql.format(listed)), {"q": phrase}).scalars().all())
 
 
 def count_documents(session: Session) -> int:
