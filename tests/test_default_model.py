@@ -1,6 +1,7 @@
 """The shipped default model: loads strictly from the package, offline, and hears a cow."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,22 @@ def test_the_ten_animals_through_the_cli_classify_at_the_shipped_figure(tmp_path
     got = {Path(r["path"]).stem: r["label"] for r in rows}
     assert set(got) == set(names)
     assert sum(got[n] == n for n in names) >= 3, got
+
+
+def test_the_same_file_gives_the_same_vectors_whatever_the_thread_count():
+    """1, 2, 3 and 4 torch threads (an index on four cores gives the model three): bit for bit.
+    In a fresh interpreter, so that nothing has started MKL before clap_search is imported."""
+    code = (
+        "import numpy as np, torch\n"
+        "from clap_search.audio import load_audio\n"
+        "from clap_search.embed import Embedder\n"
+        "e = Embedder.load('default')\n"
+        f"w, _ = load_audio({str(COW)!r}, e.sample_rate)\n"
+        "out = []\n"
+        "for n in (1, 2, 3, 4):\n"
+        "    torch.set_num_threads(n)\n"
+        "    out.append((e.embed_wave(w).vectors, e.embed_texts(['a cow mooing in a field'])))\n"
+        "assert all(np.array_equal(out[0][0], a) and np.array_equal(out[0][1], t) for a, t in out[1:])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MKL_CBWR"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=300)
