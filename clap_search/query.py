@@ -221,6 +221,28 @@ def _scored_windows(
     return out
 
 
+def _add_feedback(
+    library: Library, state: Any, queries: np.ndarray, signals: Any, windows: dict[int, tuple[int, float]],
+    n: int, allowed: Any,
+) -> None:
+    """words/feedback.py: the files that sound like the ones whose words match join the
+    candidates, and every candidate gets its feedback credit."""
+    from clap_search.words import feedback
+
+    with library.session() as s:
+        centroid = feedback.feedback_query(s, feedback.lenders(signals), library.dim)
+    if centroid is None:
+        return
+    near = [fid for fid, _, _ in _rank_files(library, centroid[None], n, allowed, None) if fid not in windows]
+    windows.update(_best_window_of(library, queries, near))
+    signals.audio.update({fid: windows[fid][1] for fid in near if fid in windows})
+    fids = list(signals.audio)
+    sounds_like = _best_window_of(library, centroid[None], fids)
+    fids = [f for f in fids if f in sounds_like]
+    z = state.audio_calibration.z(centroid, np.array([sounds_like[f][1] for f in fids], np.float32))
+    signals.feedback = {fid: c for fid, c in zip(fids, map(feedback.credit, z.tolist())) if c > 0}
+
+
 def _search_hybrid(
     library: Library, embedder: Embedder, queries: np.ndarray, text: str, k: int, per_file: int,
     filters: Filters | None, mode: str,
@@ -254,6 +276,7 @@ def _search_hybrid(
                      for f in s.scalars(select(File.id).where(File.id.in_(chunk), *conditions(filters)))]
     windows.update(_best_window_of(library, queries, extra))
     signals.audio = {fid: score for fid, (_, score) in windows.items()}
+    _add_feedback(library, state, queries, signals, windows, max(AUDIO_CANDIDATES, 4 * k), allowed)
     fids = list(signals.audio)
     z = state.audio_calibration.z(queries[0], np.array([signals.audio[f] for f in fids], np.float32))
     signals.audio_z = dict(zip(fids, z.tolist()))

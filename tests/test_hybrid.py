@@ -80,6 +80,22 @@ def test_a_nameless_file_inherits_from_the_file_it_sounds_like(library, hearing,
     assert zoom["lexical"] == 0 and zoom["propagated"] > 0 and zoom["propagated_from"] == hits[0].file_id
 
 
+def test_files_that_sound_like_the_matched_ones_borrow_their_match_below_it(library, hearing, named):
+    """words/feedback.py: dog_bark's sound, searched as a query, lifts the take that sounds like it;
+    what it borrows (neighbour + feedback) is capped, so the named file stays first. Twenty more
+    takes, so that the library's calibration can tell an unusually close sound (z-scores)."""
+    for i in range(20):
+        write_sound(named / "more" / f"take_1{i:02d}.wav", seconds=3, freq=1200 + 400 * i, seed=30 + i)
+    index_folder(library, named, hearing)
+    hits = search_text(library, hearing, "dog", k=30, mode="words")  # the tiny text tower hears nothing
+    names = [Path(h.path).name for h in hits]
+    assert names[:2] == ["dog_bark.wav", "ZOOM0042.WAV"]
+    zoom = hits[1].explain
+    assert zoom["lexical"] == 0 and zoom["feedback"] > 0 and 0 < zoom["borrowed"] <= 1
+    assert zoom["borrowed"] >= zoom["propagated"]
+    assert all(h.explain["feedback"] == 0 for h in hits[2:])  # other pitches: nothing unusual
+
+
 def test_junk_names_never_change_the_audio_order_when_no_word_matches(library, embedder, named):
     index_folder(library, named, embedder)
     for query in ("xylophone glissando", "zzz qqq"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mutagen.id3
 import mutagen.oggvorbis
 import mutagen.wave
+import pytest
 import soundfile as sf
 
 from clap_search.words.metadata import clean_text, read_words
@@ -132,3 +133,13 @@ def test_a_file_that_cannot_be_opened_keeps_its_path_words(tmp_path):
     words = read_words(str(tmp_path / "Animals" / "gone_dog_bark.wav"), root=str(tmp_path))
     assert words.fields["name"] == ["gone", "dog", "bark"] and words.useful
     assert "tags unreadable" in (words.error or "")
+
+
+def test_what_a_file_borrows_adds_up_but_never_past_one_neighbour():
+    from clap_search.words.ranker import W_LEXICAL, W_PROPAGATED, borrowed, word_part
+
+    signals = Signals(propagated={2: (0.5, 1), 3: (1.0, 1)}, feedback={2: 0.25, 3: 1.0, 4: 0.5},
+                      lexical={1: 1.0})
+    assert borrowed(signals, 2) == pytest.approx(0.75) and borrowed(signals, 4) == pytest.approx(0.5)
+    assert borrowed(signals, 3) == 1.0  # both full: still one neighbour's worth
+    assert word_part(signals, 3) == W_PROPAGATED < W_LEXICAL == word_part(signals, 1)

@@ -73,10 +73,10 @@ def explained_table(hits: list[Any], title: str) -> Table:
         if why.get("expanded", 0) > why.get("lexical", 0):
             words += f" ≈{why.get('expanded_word')}"
         table.add_row(str(rank), f"{hit.score:.2f}", f"{why.get('audio_z', 0):.2f}", words,
-                      f"{why.get('semantic_credit', 0):.2f}", f"{why.get('propagated', 0):.2f}", hit.path)
+                      f"{why.get('semantic_credit', 0):.2f}", f"{why.get('borrowed', 0):.2f}", hit.path)
     table.caption = ("score = audio (z vs library) + 4 x words (share of query words in the name/tags, or "
                      "≈ a word meaning the query) + 4 x meaning (text tower on the words) + 3 x neighbours "
-                     "(best audio neighbour's match)")
+                     "(best audio neighbour's match plus sounding like the matched files, at most 1)")
     return table
 
 

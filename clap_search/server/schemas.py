@@ -38,7 +38,8 @@ class HitOut(Open):
     explain: dict[str, Any] | None = Field(default=None, description="Hybrid ranking: audio, audio_z, "
                                            "lexical, expanded (credit of a library word meaning the query), "
                                            "expanded_word, semantic, semantic_credit, propagated, "
-                                           "propagated_from.")
+                                           "propagated_from, feedback (sounds like the files whose "
+                                           "words match), borrowed (propagated and feedback, capped).")
 
 
 class ResultsOut(Open):

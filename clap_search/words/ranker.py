@@ -2,7 +2,8 @@
 
 The rule (documented in the README, tuned on scripts/bench_words.py):
 
-    score = audio_z + W_LEXICAL * lexical + W_SEMANTIC * semantic + W_PROPAGATED * propagated
+    score = audio_z + W_LEXICAL * lexical + W_SEMANTIC * semantic
+            + W_PROPAGATED * min(1, propagated + W_FEEDBACK / W_PROPAGATED * feedback)
 
 - `audio_z`: the CLAP audio-text cosine of the file's best window as a z-score against the
   library (semantic.Calibration). A clear audio match sits several units above the crowd.
@@ -14,6 +15,9 @@ The rule (documented in the README, tuned on scripts/bench_words.py):
   numbers and recorder names have no word vector at all, so they get nothing here.
 - `propagated` in [0, 1]: max over the file's audio neighbours n of edge_weight * word(n),
   word(n) = max(lexical(n), semantic(n)): a nameless file borrows its neighbours' match.
+- `feedback` in [0, 1]: how much the file sounds like the files whose own words match the query,
+  as a group (words/feedback.py). What a file borrows (`borrowed`: both, added) is capped at one
+  full neighbour, W_PROPAGATED, below W_LEXICAL.
 
 Every word term is 0 unless some words match, so a file with a junk name can never outrank a
 clear audio match when no words match: the order is then exactly the audio order. In `words`
@@ -29,6 +33,7 @@ from typing import Any
 W_LEXICAL = 4.0
 W_SEMANTIC = 4.0
 W_PROPAGATED = 3.0
+W_FEEDBACK = 3.0
 Z_FLOOR = 2.0
 Z_FULL = 5.0
 TIE_BREAK = 0.01
@@ -46,6 +51,7 @@ class Signals:
     semantic: dict[int, float] = field(default_factory=dict)  # raw cosine, query vs the file's words
     semantic_z: dict[int, float] = field(default_factory=dict)
     propagated: dict[int, tuple[float, int]] = field(default_factory=dict)  # (credit, from file)
+    feedback: dict[int, float] = field(default_factory=dict)  # credit: sounds like the matched files
 
 
 def semantic_credit(z: float) -> float:
@@ -64,9 +70,17 @@ def word_evidence(signals: Signals, file_id: int) -> float:
 
 def word_part(signals: Signals, file_id: int) -> float:
     """The words' share of a file's score (what `fuse` adds to the audio z-score)."""
-    prop = signals.propagated.get(file_id, (0.0, None))[0]
     sem = semantic_credit(signals.semantic_z.get(file_id, -1e9))
-    return W_LEXICAL * lexical_credit(signals, file_id) + W_SEMANTIC * sem + W_PROPAGATED * prop
+    own = W_LEXICAL * lexical_credit(signals, file_id) + W_SEMANTIC * sem
+    return own + W_PROPAGATED * borrowed(signals, file_id)
+
+
+def borrowed(signals: Signals, file_id: int) -> float:
+    """What a file borrows from other files' words, in [0, 1]: its neighbours' match and how it
+    sounds like the matched files add up, but never past one full neighbour (W_PROPAGATED, below
+    W_LEXICAL: a file whose own name matches keeps its lead over the ones that sound like it)."""
+    prop = signals.propagated.get(file_id, (0.0, None))[0]
+    return min(1.0, prop + W_FEEDBACK / W_PROPAGATED * signals.feedback.get(file_id, 0.0))
 
 
 def word_candidates(signals: Signals, n: int) -> list[int]:
@@ -103,6 +117,8 @@ def fuse(signals: Signals, candidates: set[int] | list[int], mode: str = "hybrid
             "semantic_credit": round(sem, 3),
             "propagated": round(prop, 3),
             "propagated_from": source,
+            "feedback": round(signals.feedback.get(fid, 0.0), 3),
+            "borrowed": round(borrowed(signals, fid), 3),
         }
         out.append(Ranked(fid, float(score), explain))
     out.sort(key=lambda r: (-r.score, -signals.audio.get(r.file_id, 0.0), r.file_id))

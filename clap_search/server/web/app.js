@@ -104,7 +104,7 @@ function whyChip(why) {
   const expanded = (why.expanded || 0) > (why.lexical || 0);
   const parts = [["sound", why.audio_z], [expanded ? `words ≈${why.expanded_word}` : "words",
                  expanded ? why.expanded : why.lexical], ["meaning", why.semantic_credit],
-                 ["neighbours", why.propagated]];
+                 ["neighbours", why.borrowed]];
   const c = chip("why: " + parts.filter(([, v]) => v > 0.05).map(([n, v]) => `${n} ${v.toFixed(2)}`).join(", "));
   c.title = JSON.stringify(why);
   return c;
