@@ -229,8 +229,9 @@ def _add_feedback(
     candidates, and every candidate gets its feedback credit."""
     from clap_search.words import feedback
 
+    lenders = feedback.lenders(signals)
     with library.session() as s:
-        centroid = feedback.feedback_query(s, feedback.lenders(signals), library.dim)
+        centroid = feedback.feedback_query(s, lenders, library.dim)
     if centroid is None:
         return
     near = [fid for fid, _, _ in _rank_files(library, centroid[None], n, allowed, None) if fid not in windows]
@@ -240,7 +241,8 @@ def _add_feedback(
     sounds_like = _best_window_of(library, centroid[None], fids)
     fids = [f for f in fids if f in sounds_like]
     z = state.audio_calibration.z(centroid, np.array([sounds_like[f][1] for f in fids], np.float32))
-    signals.feedback = {fid: c for fid, c in zip(fids, map(feedback.credit, z.tolist())) if c > 0}
+    signals.feedback = {fid: c for fid, c in zip(fids, map(feedback.credit, z.tolist()))
+                        if c > 0 and fid not in lenders}  # a file does not borrow from itself
 
 
 def _search_hybrid(
