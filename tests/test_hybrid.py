@@ -183,7 +183,7 @@ def test_adapt_trains_a_library_layer_and_reset_undoes_it(library, embedder, tmp
     report = adapt_library(library, embedder, epochs=3, progress=lambda done, total: ticks.append(done))
     assert ticks == [1, 2, 3] and report.pairs == 10 and 0 <= report.after <= 1
     assert layer.record(library)["layer"] == embedder.text_layer
-    changed = embedder.model.text_projection.state_dict()
+    changed = {k: v.clone() for k, v in embedder.model.text_projection.state_dict().items()}
     assert any(not torch.equal(changed[k], shipped[k]) for k in shipped)
     with library.session() as s:
         after = {f: bytes(v) for f, v in s.execute(select(FileWords.file_id, FileWords.vector))}
@@ -199,6 +199,10 @@ def test_adapt_trains_a_library_layer_and_reset_undoes_it(library, embedder, tmp
         assert {f: bytes(v) for f, v in s.execute(select(FileWords.file_id, FileWords.vector))} == before
         assert set(s.scalars(select(VocabularyWord.head))) == {head_key(embedder)}
     assert "shipped" in head_key(embedder)
+    torch.manual_seed(123)  # whatever the caller's random state, the same library adapts the same way
+    again = adapt_library(library, embedder, epochs=3)
+    assert (again.before, again.after) == (report.before, report.after)
+    assert all(torch.equal(embedder.model.text_projection.state_dict()[k], changed[k]) for k in changed)
 
 
 def test_adapt_needs_named_files(library, embedder, tmp_path):

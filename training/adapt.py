@@ -110,20 +110,22 @@ def adapt_library(library: Library, embedder, epochs: int = 40, lr: float = 1e-3
     group = {s: i for i, s in enumerate(dict.fromkeys(sentences))}
     audio_t = torch.from_numpy(targets)
     gen = torch.Generator().manual_seed(seed)
-    for epoch in range(epochs):
-        order = torch.tensor(train)[torch.randperm(len(train), generator=gen)]
-        for b in range(0, len(order), 64):
-            idx = order[b : b + 64]
-            if len(idx) < 2:
-                continue
-            text = F.normalize(head(pooled[idx]), dim=-1)
-            groups = torch.tensor([group[sentences[i]] for i in idx.tolist()])
-            loss = contrastive_loss(text, audio_t[idx], scale, groups)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        if progress:
-            progress(epoch + 1, epochs)
+    with torch.random.fork_rng(devices=[]):  # the head's dropout draws from the global generator:
+        torch.manual_seed(seed)  # seeded here, so the same library adapts to the same head
+        for epoch in range(epochs):
+            order = torch.tensor(train)[torch.randperm(len(train), generator=gen)]
+            for b in range(0, len(order), 64):
+                idx = order[b : b + 64]
+                if len(idx) < 2:
+                    continue
+                text = F.normalize(head(pooled[idx]), dim=-1)
+                groups = torch.tensor([group[sentences[i]] for i in idx.tolist()])
+                loss = contrastive_loss(text, audio_t[idx], scale, groups)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            if progress:
+                progress(epoch + 1, epochs)
     head.eval()
     after = heldout_map(head, pooled, sentences, held, targets, library_audio)
     report = AdaptReport(len(fids), len(held), before, after, epochs)
