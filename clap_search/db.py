@@ -22,7 +22,7 @@ from sqlalchemy import (
     or_,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import UserDefinedType
 
 STATUS_OK = "ok"
@@ -332,3 +332,14 @@ def blob_to_vectors(blobs: list[bytes], dim: int) -> np.ndarray:
     if not blobs:
         return np.zeros((0, dim), np.float32)
     return np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dim).astype(np.float32)
+
+
+def driver_rows(session: Session, sql: str, params: dict[str, object] | None = None) -> list[tuple]:
+    """Rows straight from the DB-API cursor (the dialect's own parameter style): for the hot
+    lookups of a query, where SQLAlchemy's row handling cost more than the lookup itself."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql, params or {})
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()

@@ -221,37 +221,13 @@ def _scored_windows(
     return out
 
 
-def _add_feedback(
-    library: Library, state: Any, queries: np.ndarray, signals: Any, windows: dict[int, tuple[int, float]],
-    n: int, allowed: Any,
-) -> None:
-    """words/feedback.py: the files that sound like the ones whose words match join the
-    candidates, and every candidate gets its feedback credit."""
-    from clap_search.words import feedback
-
-    lenders = feedback.lenders(signals)
-    with library.session() as s:
-        centroid = feedback.feedback_query(s, lenders, library.dim)
-    if centroid is None:
-        return
-    near = [fid for fid, _, _ in _rank_files(library, centroid[None], n, allowed, None) if fid not in windows]
-    windows.update(_best_window_of(library, queries, near))
-    signals.audio.update({fid: windows[fid][1] for fid in near if fid in windows})
-    fids = list(signals.audio)
-    sounds_like = _best_window_of(library, centroid[None], fids)
-    fids = [f for f in fids if f in sounds_like]
-    z = state.audio_calibration.z(centroid, np.array([sounds_like[f][1] for f in fids], np.float32))
-    signals.feedback = {fid: c for fid, c in zip(fids, map(feedback.credit, z.tolist()))
-                        if c > 0 and fid not in lenders}  # a file does not borrow from itself
-
-
 def _search_hybrid(
     library: Library, embedder: Embedder, queries: np.ndarray, text: str, k: int, per_file: int,
     filters: Filters | None, mode: str,
 ) -> list[Hit]:
     """Audio candidates and word candidates, fused by words.ranker; filters hold for both."""
     from clap_search.filters import conditions
-    from clap_search.words import evidence, lexical, ranker, semantic
+    from clap_search.words import evidence, feedback, lexical, ranker, semantic
     from clap_search.words.reference import head_key, reference_vectors
 
     if k < 1 or per_file < 1:
@@ -268,17 +244,19 @@ def _search_hybrid(
     windows = {fid: (sid, score) for fid, sid, score in audio_top}
     with library.session() as s:
         signals = evidence.gather(s, state, found, near.result(), among=set(windows))
+    signals.audio = {fid: score for fid, (_, score) in windows.items()}  # the audio top, for now
+    with library.session() as s:
+        signals.feedback = feedback.feedback_credits(s, state, signals, library.dim)
     # The files whose words add most; a file with neither strong words nor strong audio cannot
     # reach the top k, so the exact audio score is computed for these few only.
     worded = ranker.word_candidates(signals, max(WORD_CANDIDATES, 10 * k))
-    extra = sorted(set(worded) - set(windows))
+    extra = sorted((set(worded) | set(signals.feedback)) - set(windows))
     if extra and filters is not None and not filters.empty:
         with library.session() as s:
             extra = [f for chunk in _chunks(extra)
                      for f in s.scalars(select(File.id).where(File.id.in_(chunk), *conditions(filters)))]
     windows.update(_best_window_of(library, queries, extra))
     signals.audio = {fid: score for fid, (_, score) in windows.items()}
-    _add_feedback(library, state, queries, signals, windows, max(AUDIO_CANDIDATES, 4 * k), allowed)
     fids = list(signals.audio)
     z = state.audio_calibration.z(queries[0], np.array([signals.audio[f] for f in fids], np.float32))
     signals.audio_z = dict(zip(fids, z.tolist()))

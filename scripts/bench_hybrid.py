@@ -1,7 +1,8 @@
 """Benchmark: warm in-process query latency, --mode audio vs hybrid, on a synthetic library of N files.
 
 The library is written straight into the database (no audio): clustered low-rank window and word
-vectors, file words drawn from a vocabulary, a 10-neighbour graph, 30k more real words (the text
+vectors, file words drawn from a vocabulary (with the files' mean audio vectors, which the
+feedback signal reads), a 10-neighbour graph, 30k more real words (the text
 tower's own) in the expansion vocabulary; queries go through the real
 model's text tower, as in use. Indexes are built once, then every query is timed.
 
@@ -27,6 +28,7 @@ from clap_search.hostinfo import describe_machine
 from clap_search.library import Library
 from clap_search.query import search_text
 from clap_search.threads import limit_threads
+from clap_search.words.graph import file_vector
 from clap_search.words.reference import head_key
 from clap_search.words.semantic import rebuild_word_store, save_word_store
 from clap_search.words.vocabulary import update_vocabulary
@@ -64,10 +66,12 @@ def populate(lib: Library, embedder: Embedder, n_files: int, windows: int, n_voc
                           for j, i in enumerate(ids) for w in range(windows)])
             named = [i for i in ids if i % 3]  # a third of the files have no words
             words = vectors(rng, len(named), dim, centres)
+            means = {i: file_vector(segs[j * windows : (j + 1) * windows]) for j, i in enumerate(ids)}
             conn.execute(text("INSERT INTO file_words (file_id, source, fields, text, sentence, useful, "
-                              "vector) VALUES (:f, :t, '{}', :w, :w, 1, :v)"),
+                              "vector, audio_mean) VALUES (:f, :t, '{}', :w, :w, 1, :v, :m)"),
                          [{"f": i, "t": now, "w": " ".join(rng.choice(VOCAB, 3)),
-                           "v": vector_to_blob(words[j])} for j, i in enumerate(named)])
+                           "v": vector_to_blob(words[j]), "m": vector_to_blob(means[i])}
+                          for j, i in enumerate(named)])
             edge_sql = "INSERT OR IGNORE INTO neighbors (file_id, neighbor_id, weight) VALUES (:a, :b, :w)"
             conn.execute(text(edge_sql),
                          [{"a": i, "b": int(b), "w": 0.5} for i in ids

@@ -1,23 +1,28 @@
 """Feedback in the audio space: the files whose own words match a query lend it their sound.
 
 A user types "cow" into a library where three files are named cow and forty are ZOOM0042.WAV.
-The kNN graph (graph.py) passes the three names' match to each one's ten nearest files; this
-passes it to every file that sounds like them as a group. The normalised mean of the matched
-files' audio vectors (Rocchio's relevance feedback, with the best lexical matches standing in for
-the files a user would have marked) is searched like a query, and every candidate's best window
-is scored against it as a z-score against the library (semantic.Calibration), credited from
-Z_FLOOR (0) to Z_FULL (1). With no file whose words match, there is no feedback query, and the
-order stays the audio order.
+The kNN graph (graph.py) passes each name's match to that file's nearest files, one edge at a
+time; this scores those same neighbours against the matched files' sound as a group. The
+normalised mean of the matched files' audio vectors (Rocchio's relevance feedback, with the best
+lexical matches standing in for the files a user would have marked) is compared with each
+neighbour's mean audio vector, as a z-score against the library (semantic.Calibration), credited
+from Z_FLOOR (0) to Z_FULL (1). A file near several matched files, or near their common sound,
+gains more than from its single best edge; a matched file lends but does not borrow. With no file
+whose words match there is no feedback, and the order stays the audio order.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clap_search.db import FileWords, blob_to_vectors
+from clap_search.db import blob_to_vectors, driver_rows
 from clap_search.words.ranker import Signals, lexical_credit
+
+if TYPE_CHECKING:
+    from clap_search.words.semantic import WordState
 
 MIN_CREDIT = 0.5  # a file lends its sound when at least half the query's (IDF-weighted) words match
 LENDERS = 10
@@ -32,18 +37,31 @@ def lenders(signals: Signals) -> list[int]:
     return [-neg for credit, _, neg in ranked if credit >= MIN_CREDIT][:LENDERS]
 
 
-def feedback_query(session: Session, file_ids: list[int], dim: int) -> np.ndarray | None:
-    """The normalised mean of these files' audio vectors, or None when none has one."""
-    if not file_ids:
-        return None
-    rows = session.scalars(select(FileWords.audio_mean).where(
-        FileWords.file_id.in_(file_ids), FileWords.audio_mean.is_not(None))).all()
-    if not rows:
-        return None
-    mean = blob_to_vectors(list(rows), dim).mean(axis=0)
-    norm = float(np.linalg.norm(mean))
-    return (mean / norm).astype(np.float32) if norm > 0 else None
-
-
 def credit(z: float) -> float:
     return min(1.0, max(0.0, (z - Z_FLOOR) / (Z_FULL - Z_FLOOR)))
+
+
+def _means(session: Session, file_ids: list[int], dim: int) -> tuple[list[int], np.ndarray]:
+    """(ids, mean audio vectors) of those of these files that have one."""
+    listed = ",".join(str(int(f)) for f in file_ids)
+    rows = driver_rows(session, "SELECT file_id, audio_mean FROM file_words"
+                                f" WHERE file_id IN ({listed}) AND audio_mean IS NOT NULL")
+    return [r[0] for r in rows], blob_to_vectors([bytes(r[1]) for r in rows], dim)
+
+
+def feedback_credits(session: Session, state: WordState, signals: Signals, dim: int) -> dict[int, float]:
+    """file id -> feedback credit, for the lenders' audio neighbours (graph.py): the files that
+    sound like one of them are the ones that can sound like them as a group, and the graph holds
+    them already, so no second vector search is needed."""
+    lent = lenders(signals)
+    if not lent:
+        return {}
+    ids, vectors = _means(session, lent, dim)
+    if not ids:
+        return {}
+    centroid = vectors.mean(axis=0)
+    centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+    near = sorted({dst for _, dst, _ in state.graph.neighbours_of(lent)} - set(lent))
+    near, means = _means(session, near, dim) if near else ([], np.zeros((0, dim), np.float32))
+    z = state.audio_calibration.z(centroid, means @ centroid)
+    return {fid: c for fid, c in zip(near, map(credit, z.tolist())) if c > 0}

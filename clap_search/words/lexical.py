@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from clap_search.db import driver_rows
 from clap_search.words.pathwords import split_words, useful_words
 
 # (the files holding a phrase, at most `n`, unordered), (how many files hold it), per dialect;
@@ -88,20 +89,11 @@ class Postings:
 
 def postings(session: Session, word: str) -> Postings:
     find, how_many, phrase = _phrase(session, word)
-    rows = [r[0] for r in _fetch(session, find, {"q": phrase, "n": READ_ALL + 1})]
+    rows = [r[0] for r in driver_rows(session, find, {"q": phrase, "n": READ_ALL + 1})]
     count = len(rows)
     if count > READ_ALL:
-        count = _fetch(session, how_many, {"q": phrase})[0][0] or count
+        count = driver_rows(session, how_many, {"q": phrase})[0][0] or count
     return Postings(phrase, count, rows[:READ_ALL])
-
-
-def _fetch(session: Session, sql: str, params: dict[str, object]) -> list[tuple]:
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 def _holding(session: Session, phrase: str, ids: list[int]) -> list[int]:
