@@ -116,8 +116,8 @@ def index_folder(
             progress.start(len(plan.todo))
         writer = Writer(library)
         vanished = plan.vanished_by_hash()
+        decoders = workers or plan_index_threads().decode
         try:
-            decoders = workers or plan_index_threads().decode
             _run(plan, vanished, embedder, writer, summary, progress, decoders, max_seconds, ray)
             moved = set(plan.vanished_by_hash().values()) - set(vanished.values())
             gone = [i for i in plan.vanished if i not in moved]
@@ -126,7 +126,8 @@ def index_folder(
         finally:
             writer.close()
             library.save_store()
-        summary.words = update_words(library, embedder, top)
+        # the decode workers are done: the words stage's text tower may have their threads too
+        summary.words = update_words(library, embedder, top, extra_threads=0 if ray else decoders)
     summary.seconds = time.monotonic() - t0
     return summary
 

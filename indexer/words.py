@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from sqlalchemy import delete, select
 
 from clap_search.db import (
@@ -69,10 +70,17 @@ def _read(key: str, root_key: str) -> Words:
         return words
 
 
-def update_words(library: Library, embedder: Embedder, root: str | os.PathLike[str]) -> WordsSummary:
-    """Bring file_words, the word index and the neighbour graph up to date under `root`."""
+def update_words(
+    library: Library, embedder: Embedder, root: str | os.PathLike[str], extra_threads: int = 0
+) -> WordsSummary:
+    """Bring file_words, the word index and the neighbour graph up to date under `root`.
+
+    `extra_threads`: threads the caller's finished stages leave free (its decode workers), lent
+    to the text tower for this stage and given back after."""
     summary = WordsSummary()
     t0 = time.monotonic()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(threads + max(0, extra_threads))
     try:
         apply_layer(embedder, library)  # word vectors come from the library's adapted text head, if any
         words = _update(library, embedder, os.path.abspath(os.fspath(root)), summary)
@@ -80,6 +88,7 @@ def update_words(library: Library, embedder: Embedder, root: str | os.PathLike[s
         summary.new_words = update_vocabulary(library, embedder, words)
         summary.vocabulary_seconds = time.monotonic() - t1
     finally:
+        torch.set_num_threads(threads)
         summary.seconds = time.monotonic() - t0
     return summary
 
@@ -113,9 +122,12 @@ def _update(library: Library, embedder: Embedder, top: str, summary: WordsSummar
             for fid, blob in seg_rows:
                 windows.setdefault(fid, []).append(blob)
             means = {fid: file_vector(blob_to_vectors(b, dim)) for fid, b in windows.items()}
+            # one read for the chunk's existing rows: a get per file flushed the one before it
+            rows = s.scalars(select(FileWords).where(FileWords.file_id.in_(list(read))))
+            existing = {r.file_id: r for r in rows}
             for fid, _, at in chunk:
                 w = read[fid]
-                row = s.get(FileWords, fid) or FileWords(file_id=fid)
+                row = existing.get(fid) or FileWords(file_id=fid)
                 row.source, row.fields, row.text, row.sentence = at, w.fields_json(), w.text, w.sentence
                 row.useful, row.error = w.useful, w.error
                 row.vector = vector_to_blob(vectors[fid]) if fid in vectors else None

@@ -67,3 +67,12 @@ def test_the_same_file_gives_the_same_vectors_whatever_the_thread_count():
     )
     env = {k: v for k, v in os.environ.items() if k != "MKL_CBWR"}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=300)
+
+
+def test_a_text_gives_the_same_vector_whatever_it_is_batched_with():
+    embedder = Embedder.load("default")
+    alone = embedder.embed_texts(["dog bark close"])
+    crowd = ["a very long sentence about many different sounds in a big library of field recordings",
+             "dog bark close", "rain", "cat meow far"]
+    assert np.array_equal(embedder.embed_texts(crowd)[1], alone[0])
+    assert np.array_equal(embedder.embed_texts(crowd * 40)[1::4], np.repeat(alone, 40, axis=0))
