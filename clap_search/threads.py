@@ -26,10 +26,12 @@ def available_cores() -> int:
 
 @dataclass(frozen=True)
 class ThreadPlan:
-    """Threads for indexing: `compute` for the model and the index, `decode` worker threads."""
+    """Threads for indexing: `compute` for the model and the index, `decode` worker threads, and
+    `words` for the words stage's text tower, which runs after decoding is done."""
 
     compute: int
     decode: int
+    words: int = 1
 
 
 def plan_index_threads(threads: int | None = None) -> ThreadPlan:
@@ -40,9 +42,9 @@ def plan_index_threads(threads: int | None = None) -> ThreadPlan:
     """
     total = max(1, threads or available_cores())
     if total == 1:
-        return ThreadPlan(compute=1, decode=1)  # a decode thread mostly waits on the disk
+        return ThreadPlan(compute=1, decode=1, words=1)  # a decode thread mostly waits on the disk
     decode = max(1, total // 4)
-    return ThreadPlan(compute=total - decode, decode=decode)
+    return ThreadPlan(compute=total - decode, decode=decode, words=total)
 
 
 def limit_threads(n: int) -> None:

@@ -95,10 +95,13 @@ def index_folder(
     workers: int | None = None,
     max_seconds: float = DEFAULT_MAX_SECONDS,
     ray: RayOptions | None = None,
+    words_threads: int | None = None,
 ) -> IndexSummary:
     """Bring the library up to date with `root`; returns what changed.
 
     `workers`: decode threads (default: clap_search.threads' plan for the cores available).
+    `words_threads`: torch threads for the words stage, after decoding (ThreadPlan.words; default:
+    as many as torch has).
     `ray`: decode and embed as Ray tasks instead (indexer/distributed.py); the rest stays here."""
     t0 = time.monotonic()
     top = os.path.abspath(os.fspath(root))
@@ -126,8 +129,7 @@ def index_folder(
         finally:
             writer.close()
             library.save_store()
-        # the decode workers are done: the words stage's text tower may have their threads too
-        summary.words = update_words(library, embedder, top, extra_threads=0 if ray else decoders)
+        summary.words = update_words(library, embedder, top, threads=words_threads)
     summary.seconds = time.monotonic() - t0
     return summary
 

@@ -71,16 +71,16 @@ def _read(key: str, root_key: str) -> Words:
 
 
 def update_words(
-    library: Library, embedder: Embedder, root: str | os.PathLike[str], extra_threads: int = 0
+    library: Library, embedder: Embedder, root: str | os.PathLike[str], threads: int | None = None
 ) -> WordsSummary:
     """Bring file_words, the word index and the neighbour graph up to date under `root`.
 
-    `extra_threads`: threads the caller's finished stages leave free (its decode workers), lent
-    to the text tower for this stage and given back after."""
+    `threads`: torch threads for this stage's text tower (the indexer's decode workers are done
+    by now: ThreadPlan.words), given back after; None keeps torch's."""
     summary = WordsSummary()
     t0 = time.monotonic()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(threads + max(0, extra_threads))
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, threads or before))
     try:
         apply_layer(embedder, library)  # word vectors come from the library's adapted text head, if any
         words = _update(library, embedder, os.path.abspath(os.fspath(root)), summary)
@@ -88,7 +88,7 @@ def update_words(
         summary.new_words = update_vocabulary(library, embedder, words)
         summary.vocabulary_seconds = time.monotonic() - t1
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(before)
         summary.seconds = time.monotonic() - t0
     return summary
 

@@ -72,7 +72,7 @@ def parse_plan(spec: str) -> ThreadPlan:
         return plan_index_threads()
     if ":" in spec:
         compute, decode = spec.split(":")
-        return ThreadPlan(int(compute), int(decode))
+        return ThreadPlan(int(compute), int(decode), int(compute) + int(decode))
     return plan_index_threads(int(spec))
 
 
@@ -97,7 +97,7 @@ def run_once(folder: Path, root: Path, embedder: Embedder, text: object, plan: T
     limit_threads(plan.compute)
     lib = Library.open(root, create=True)
     cpu0 = cpu_seconds()
-    summary = index_folder(lib, folder, embedder, workers=plan.decode)
+    summary = index_folder(lib, folder, embedder, workers=plan.decode, words_threads=plan.words)
     cpu = cpu_seconds() - cpu0
     rate = summary.audio_seconds / summary.seconds
     words_s = summary.words.seconds  # tags, word vectors, the audio neighbour graph

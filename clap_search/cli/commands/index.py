@@ -137,7 +137,7 @@ def index(
     with progress.bar:
         summary = index_folder(
             lib, folder, embedder, progress=progress, rebuild=rebuild,
-            workers=plan.decode, max_seconds=max_hours * 3600, ray=cluster,
+            workers=plan.decode, max_seconds=max_hours * 3600, ray=cluster, words_threads=plan.words,
         )
     if as_json:
         render.json_lines([_summary_json(summary)])
