@@ -165,17 +165,18 @@ class Embedder:
         embeds a thousand file sentences of 3-30 tokens)."""
         if not texts or any(not t.strip() for t in texts):
             raise UsageError("empty text: give a description such as \"dog barking in rain\"")
-        max_length = self.cfg.text.max_length
-        lengths = self.tokenizer(texts, max_length)[1].sum(dim=1).tolist()
+        all_ids, all_mask = self.tokenizer(texts, self.cfg.text.max_length)
+        lengths = all_mask.sum(dim=1).tolist()
         order = sorted(range(len(texts)), key=lengths.__getitem__)
         out: list[np.ndarray] = [np.empty(0)] * len(texts)
         for _, same in itertools.groupby(order, key=lengths.__getitem__):
             group = list(same)
             for i in range(0, len(group), batch_size):
-                part = group[i : i + batch_size]
-                ids, mask = self.tokenizer([texts[j] for j in part], max_length)
+                part = torch.tensor(group[i : i + batch_size])
+                real = all_mask[part].any(dim=0)  # the group's token columns, on whichever side padding sat
+                ids, mask = all_ids[part][:, real], all_mask[part][:, real]
                 vectors = self.model.encode_text(ids.to(self.device), mask.to(self.device))
-                for j, v in zip(part, vectors.float().cpu().numpy()):
+                for j, v in zip(part.tolist(), vectors.float().cpu().numpy()):
                     out[j] = v
         return np.stack(out)
 
