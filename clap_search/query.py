@@ -26,7 +26,11 @@ if TYPE_CHECKING:
 __all__ = ["Classification", "Filters", "Hit", "classify", "search_text", "search_vectors", "similar"]
 
 FIRST_FETCH = 64
-# A hybrid query's vector work (words/evidence.nearby) runs here, beside its SQL and audio search
+AUDIO_CANDIDATES = 50  # files the hybrid ranker takes from the audio search, at least
+WORD_CANDIDATES = 100  # and from the word evidence
+ID_CHUNK = 10_000
+
+
 def _one_openmp_thread() -> None:
     """FAISS asks OpenMP for a team per search; two teams on two cores spin against each other
     (a flat search took 30 ms instead of 1), and one query's search has nothing to share out."""
@@ -35,11 +39,9 @@ def _one_openmp_thread() -> None:
     faiss.omp_set_num_threads(1)  # this thread's own setting (an OpenMP per-thread variable)
 
 
+# A hybrid query's vector work (words/evidence.nearby) runs here, beside its SQL and audio search
 _WORD_WORK = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clap-search-words",
                                 initializer=_one_openmp_thread)
-AUDIO_CANDIDATES = 50  # files the hybrid ranker takes from the audio search, at least
-WORD_CANDIDATES = 100  # and from the word evidence
-ID_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -244,8 +246,7 @@ def _search_hybrid(
     windows = {fid: (sid, score) for fid, sid, score in audio_top}
     with library.session() as s:
         signals = evidence.gather(s, state, found, near.result(), among=set(windows))
-    signals.audio = {fid: score for fid, (_, score) in windows.items()}  # the audio top, for now
-    with library.session() as s:
+        signals.audio = {fid: score for fid, (_, score) in windows.items()}  # the audio top, for now
         signals.feedback = feedback.feedback_credits(s, state, signals, library.dim)
     # The files whose words add most; a file with neither strong words nor strong audio cannot
     # reach the top k, so the exact audio score is computed for these few only.

@@ -40,6 +40,12 @@ def embedder() -> Embedder:
     return Embedder.load("tiny")
 
 
+@pytest.fixture(scope="session")
+def default_embedder() -> Embedder:
+    """The shipped model, for the tests about what it hears and reads."""
+    return Embedder.load("default")
+
+
 @pytest.fixture
 def sounds(tmp_path: Path) -> Path:
     """Five distinct WAVs of 2-7 s."""

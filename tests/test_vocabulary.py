@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select
 
 from clap_search.db import VocabularyWord
-from clap_search.embed import Embedder
 from clap_search.indexer.pipeline import index_folder
 from clap_search.query import search_text
 from clap_search.words.semantic import Calibration
@@ -67,11 +66,6 @@ def test_inflections_are_the_same_word():
     assert same_word("bird", "birds") and same_word("barking", "bark") and same_word("car", "cars")
     assert not same_word("rain", "rainfall") and not same_word("sheep", "sheepfield")
     assert not same_word("train", "rain") and not same_word("ox", "oxen")
-
-
-@pytest.fixture(scope="module")
-def default_embedder() -> Embedder:
-    return Embedder.load("default")
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ time; this scores those same neighbours against the matched files' sound as a gr
 normalised mean of the matched files' audio vectors (Rocchio's relevance feedback, with the best
 lexical matches standing in for the files a user would have marked) is compared with each
 neighbour's mean audio vector, as a z-score against the library (semantic.Calibration), credited
-from Z_FLOOR (0) to Z_FULL (1). A file near several matched files, or near their common sound,
-gains more than from its single best edge; a matched file lends but does not borrow. With no file
-whose words match there is no feedback, and the order stays the audio order.
+as the meaning signal is (ranker.z_credit: 0 at z 2, 1 from z 5). A file near several matched
+files, or near their common sound, gains more than from its single best edge; a matched file
+lends but does not borrow. With no file whose words match there is no feedback, and the order
+stays the audio order.
 """
 
 from __future__ import annotations
@@ -19,15 +20,13 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from clap_search.db import blob_to_vectors, driver_rows
-from clap_search.words.ranker import Signals, lexical_credit
+from clap_search.words.ranker import Signals, lexical_credit, z_credit
 
 if TYPE_CHECKING:
     from clap_search.words.semantic import WordState
 
 MIN_CREDIT = 0.5  # a file lends its sound when at least half the query's (IDF-weighted) words match
 LENDERS = 10
-Z_FLOOR = 2.0
-Z_FULL = 5.0
 
 
 def lenders(signals: Signals) -> list[int]:
@@ -35,10 +34,6 @@ def lenders(signals: Signals) -> list[int]:
     ids = set(signals.lexical) | set(signals.expanded)
     ranked = sorted(((lexical_credit(signals, f), signals.audio.get(f, -1.0), -f) for f in ids), reverse=True)
     return [-neg for credit, _, neg in ranked if credit >= MIN_CREDIT][:LENDERS]
-
-
-def credit(z: float) -> float:
-    return min(1.0, max(0.0, (z - Z_FLOOR) / (Z_FULL - Z_FLOOR)))
 
 
 def _means(session: Session, file_ids: list[int], dim: int) -> tuple[list[int], np.ndarray]:
@@ -64,4 +59,4 @@ def feedback_credits(session: Session, state: WordState, signals: Signals, dim: 
     near = sorted({dst for _, dst, _ in state.graph.neighbours_of(lent)} - set(lent))
     near, means = _means(session, near, dim) if near else ([], np.zeros((0, dim), np.float32))
     z = state.audio_calibration.z(centroid, means @ centroid)
-    return {fid: c for fid, c in zip(near, map(credit, z.tolist())) if c > 0}
+    return {fid: c for fid, c in zip(near, map(z_credit, z.tolist())) if c > 0}

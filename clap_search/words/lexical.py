@@ -28,19 +28,22 @@ from sqlalchemy.orm import Session
 from clap_search.db import driver_rows
 from clap_search.words.pathwords import split_words, useful_words
 
-# (the files holding a phrase, at most `n`, unordered), (how many files hold it), per dialect;
-# run on the driver's cursor (its parameter style): SQLAlchemy's row handling cost more than the
-# lookup itself for a word in 4,000 files
+# (the files holding a phrase, at most `n`, unordered), (how many files hold it), (which of the
+# files {ids} hold it), per dialect; run on the driver's cursor (its parameter style):
+# SQLAlchemy's row handling cost more than the lookup itself for a word in 4,000 files
 MATCH_SQL = {
     "sqlite": (
         "SELECT rowid FROM words_fts WHERE words_fts MATCH :q LIMIT :n",
         "SELECT count(*) FROM words_fts WHERE words_fts MATCH :q",
+        "SELECT rowid FROM words_fts WHERE words_fts MATCH :q AND rowid IN ({ids})",
     ),
     "postgresql": (
         "SELECT file_id FROM file_words"
         " WHERE to_tsvector('english', text) @@ phraseto_tsquery('english', %(q)s) LIMIT %(n)s",
         "SELECT count(*) FROM file_words"
         " WHERE to_tsvector('english', text) @@ phraseto_tsquery('english', %(q)s)",
+        "SELECT file_id FROM file_words WHERE file_id IN ({ids})"
+        " AND to_tsvector('english', text) @@ phraseto_tsquery('english', %(q)s)",
     ),
 }
 MAX_TERMS = 12
@@ -60,11 +63,13 @@ def query_terms(query: str) -> list[str]:
     return list(dict.fromkeys(useful_words(split_words(query))))[:MAX_TERMS]
 
 
-def _phrase(session: Session, word: str) -> tuple[str, str, str]:
-    """(find SQL, count SQL, the word as a phrase of this dialect's full-text search)."""
-    dialect = session.get_bind().dialect.name
-    find, how_many = MATCH_SQL[dialect]
-    return find, how_many, ('"' + word.replace('"', '""') + '"' if dialect == "sqlite" else word)
+def _phrase(session: Session, word: str) -> str:
+    """The word as a phrase of this dialect's full-text search."""
+    return '"' + word.replace('"', '""') + '"' if _dialect(session) == "sqlite" else word
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 @dataclass(frozen=True)
@@ -83,12 +88,13 @@ class Postings:
         if self.count <= len(self.files):
             holding = set(self.files)
         else:  # a word in most of a big library: ask only about the candidates
-            holding = set(_holding(session, self.phrase, sorted(among)))
+            holding = set(_holding(session, self.phrase, among))
         return first + sorted(holding.intersection(among) - set(first))
 
 
 def postings(session: Session, word: str) -> Postings:
-    find, how_many, phrase = _phrase(session, word)
+    find, how_many, _ = MATCH_SQL[_dialect(session)]
+    phrase = _phrase(session, word)
     rows = [r[0] for r in driver_rows(session, find, {"q": phrase, "n": READ_ALL + 1})]
     count = len(rows)
     if count > READ_ALL:
@@ -96,16 +102,12 @@ def postings(session: Session, word: str) -> Postings:
     return Postings(phrase, count, rows[:READ_ALL])
 
 
-def _holding(session: Session, phrase: str, ids: list[int]) -> list[int]:
+def _holding(session: Session, phrase: str, ids: Collection[int]) -> list[int]:
+    """Which of these files hold the phrase."""
     if not ids:
         return []
-    if session.get_bind().dialect.name == "sqlite":
-        sql = "SELECT rowid FROM words_fts WHERE words_fts MATCH :q AND rowid IN ({})"
-    else:
-        sql = ("SELECT file_id FROM file_words WHERE file_id IN ({})"
-               " AND to_tsvector('english', text) @@ phraseto_tsquery('english', :q)")
-    listed = ",".join(str(int(i)) for i in ids)
-    return list(session.execute(text(sql.format(listed)), {"q": phrase}).scalars().all())
+    sql = MATCH_SQL[_dialect(session)][2].format(ids=",".join(str(int(i)) for i in sorted(ids)))
+    return [r[0] for r in driver_rows(session, sql, {"q": phrase})]
 
 
 def count_documents(session: Session) -> int:

@@ -54,7 +54,8 @@ class Signals:
     feedback: dict[int, float] = field(default_factory=dict)  # credit: sounds like the matched files
 
 
-def semantic_credit(z: float) -> float:
+def z_credit(z: float) -> float:
+    """A z-score as credit in [0, 1]: 0 up to Z_FLOOR, 1 from Z_FULL (meaning and feedback)."""
     return min(1.0, max(0.0, (z - Z_FLOOR) / (Z_FULL - Z_FLOOR)))
 
 
@@ -65,12 +66,12 @@ def lexical_credit(signals: Signals, file_id: int) -> float:
 
 def word_evidence(signals: Signals, file_id: int) -> float:
     """How well a file's own words match the query, in [0, 1]."""
-    return max(lexical_credit(signals, file_id), semantic_credit(signals.semantic_z.get(file_id, -1e9)))
+    return max(lexical_credit(signals, file_id), z_credit(signals.semantic_z.get(file_id, -1e9)))
 
 
 def word_part(signals: Signals, file_id: int) -> float:
     """The words' share of a file's score (what `fuse` adds to the audio z-score)."""
-    sem = semantic_credit(signals.semantic_z.get(file_id, -1e9))
+    sem = z_credit(signals.semantic_z.get(file_id, -1e9))
     own = W_LEXICAL * lexical_credit(signals, file_id) + W_SEMANTIC * sem
     return own + W_PROPAGATED * borrowed(signals, file_id)
 
@@ -102,7 +103,7 @@ def fuse(signals: Signals, candidates: set[int] | list[int], mode: str = "hybrid
     out = []
     for fid in candidates:
         az = signals.audio_z.get(fid, 0.0)
-        sem = semantic_credit(signals.semantic_z.get(fid, -1e9))
+        sem = z_credit(signals.semantic_z.get(fid, -1e9))
         prop, source = signals.propagated.get(fid, (0.0, None))
         expanded, through = signals.expanded.get(fid, (0.0, None))
         words = word_part(signals, fid)
