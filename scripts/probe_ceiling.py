@@ -111,7 +111,8 @@ def main() -> None:
     print("\n| classifier | top-1 |\n|---|---|")
     for name, pred in results.items():
         print(f"| {name} | {np.mean(pred == truth):.3f} |")
-    print("\n| class | training clips | held-out clips | zero-shot | centroid | logistic |\n|---|---|---|---|---|---|")
+    print("\n| class | training clips | held-out clips | zero-shot | centroid | logistic |")
+    print("|---|---|---|---|---|---|")
     for k, lab in enumerate(labels):
         mine = truth == k
         row = [f"{np.mean(results[n][mine] == k):.2f}" for n in list(results)[:3]]
