@@ -26,8 +26,9 @@ def _corpus(root):
         wave = rng.standard_normal(len(t)) * 0.3 if freq == 0 else 0.5 * np.sin(2 * np.pi * freq * t)
         name = f"audio/c{i}.flac"
         sf.write(root / name, wave.astype(np.float32), 44100)
-        row = {"id": f"c{i}", "audio": name, "caption": caption, "captions": [caption],
-               "split": "val" if i >= 40 else "train", "source_package": "synthetic"}
+        split = "val" if i >= 40 else "train"
+        row = {"id": f"c{i}", "audio": name, "caption": caption, "captions": [caption], "split": split,
+               "splits": {"select": split, "final": "train"}, "source_package": "synthetic"}
         rows.append(row)
         if i >= 40:
             evals.append({"id": f"c{i}", "audio": name, "label": caption.split()[-1]})
@@ -60,6 +61,17 @@ def test_a_few_epochs_reduce_the_loss_and_leave_a_loadable_checkpoint(tmp_path):
     args.resume = True
     run(args)
     assert len((tmp_path / "run" / "log.jsonl").read_text().splitlines()) == 6
+
+
+def test_without_a_val_split_the_last_epoch_is_the_checkpoint(tmp_path):
+    """--scheme final trains on the val packages too: fixed epochs, the last one is kept."""
+    run(_args(tmp_path, scheme="final", epochs=2))
+    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert len(log) == 2 and "t2a_mAP" not in log[-1]
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "run" / "best.safetensors"), "pt") as f:
+        assert json.loads(f.metadata()["epoch"]) == 2
 
 
 def test_the_audio_tower_can_be_trained_end_to_end(tmp_path):
