@@ -37,6 +37,7 @@ from clap_search.embed import Embedder  # noqa: E402
 from clap_search.hostinfo import describe_machine  # noqa: E402
 from clap_search.training.data import read_manifest, read_zero_shot  # noqa: E402
 from clap_search.training.evaluate import zero_shot_scores  # noqa: E402
+from clap_search.words.graph import file_vector  # noqa: E402
 
 L2 = 1e-3
 EPOCHS = 300
@@ -44,8 +45,7 @@ SEED = 0
 
 
 def clip_vectors(windows: list[np.ndarray]) -> np.ndarray:
-    a = np.stack([w.mean(axis=0) for w in windows])
-    return a / np.linalg.norm(a, axis=1, keepdims=True)
+    return np.stack([file_vector(w) for w in windows])  # as the library's kNN graph sees a file
 
 
 def logistic(x: np.ndarray, y: np.ndarray, classes: int) -> torch.nn.Linear:

@@ -43,13 +43,12 @@ def _die_once_hook(marker: str):  # noqa: ANN202 - built here, run in every Ray 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     marker = str(tmp_path_factory.mktemp("ray") / "died")
-    # float32 on both sides: the workers inherit the environment at ray.init
-    os.environ["CLAP_SEARCH_PRECISION"] = "float32"
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=80 * 2**20,
-             runtime_env={"worker_process_setup_hook": _die_once_hook(marker)})
-    yield RayOptions("auto", "tiny"), Path(marker)
-    ray.shutdown()
-    del os.environ["CLAP_SEARCH_PRECISION"]
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CLAP_SEARCH_PRECISION", "float32")  # both sides; workers inherit it at ray.init
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=80 * 2**20,
+                 runtime_env={"worker_process_setup_hook": _die_once_hook(marker)})
+        yield RayOptions("auto", "tiny"), Path(marker)
+        ray.shutdown()
 
 
 @pytest.fixture(scope="module")
